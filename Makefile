@@ -1,0 +1,140 @@
+# cxkit - one non-recursive GNU Makefile
+#
+#   make            build bin/* (runs scripts/deps build first)
+#   make check      set up, build, run every test (TAP under prove)
+#   make demo       set up, build, run examples/demo.sh
+#   make install    PREFIX=/usr/local DESTDIR=
+#   SANITIZE=1      ASan + UBSan;  WERROR=1  adds -Werror
+.SUFFIXES:
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+DATADIR    ?= $(PREFIX)/share
+PKG_CONFIG ?= pkg-config
+ifeq ($(origin CC),default)
+CC := cc
+endif
+
+PROGS := $(notdir $(wildcard cmd/*))
+PKGS  := libcurl jansson libpcre2-8 sqlite3 libcrypto libutf8proc inih
+
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || cat VERSION 2>/dev/null || echo 0.1)
+
+CFLAGS ?= -O2 -g
+override CFLAGS += -std=gnu11 -Wall -Wextra -Wformat=2 -Wshadow \
+	-Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
+	-Wno-unused-parameter -fno-common
+ifeq ($(WERROR),1)
+override CFLAGS += -Werror
+endif
+ifeq ($(SANITIZE),1)
+override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+override LDFLAGS += -fsanitize=address,undefined
+endif
+
+# pkg-config is asked only when building (not for clean/deps).
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+override CPPFLAGS += -D_GNU_SOURCE -Ilibcommon $(PKG_CFLAGS)
+LDLIBS += $(PKG_LIBS) -lm
+
+# Objects go to build/ (a sanitised build to build-san/), so that
+# `make check` and `make check SANITIZE=1` do not mix objects.
+B := build$(if $(filter 1,$(SANITIZE)),-san)
+
+LIB_SRC  := $(wildcard libcommon/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
+LIB      := $(B)/libcommon.a
+UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_T   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%.t)
+BINS     := $(PROGS:%=bin/%)
+
+.PHONY: all deps check check-unit check-cli demo install uninstall clean \
+	lint-man bench
+all: deps $(BINS)
+
+deps:
+	@scripts/deps build
+
+$(B)/%.o: %.c $(wildcard libcommon/*.h) $(wildcard cmd/*/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# Only cli.o carries the version, so a new version rebuilds one object.
+$(B)/libcommon/cli.o: override CPPFLAGS += -DCX_VERSION=\"$(VERSION)\"
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# One link rule a program.  bin/ always holds the build of the last
+# `make` (sanitised or not): the stamp makes a switch relink.
+define prog_rule
+bin/$(1): $$(patsubst %.c,$(B)/%.o,$$(wildcard cmd/$(1)/*.c)) $(LIB) $(B)/.stamp
+	@mkdir -p bin
+	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(LIB) $$(LDLIBS)
+endef
+$(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
+
+# Records which build last wrote bin/.
+$(B)/.stamp: FORCE
+	@mkdir -p $(B)
+	@[ "$$(cat bin/.build 2>/dev/null)" = "$(B)" ] || \
+		{ mkdir -p bin; echo "$(B)" > bin/.build; touch $@; }
+FORCE:
+
+$(B)/tests/unit/%.t: $(B)/tests/unit/%.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+check: deps-check $(BINS) $(UNIT_T)
+	@scripts/check $(B)
+
+check-unit: deps-check $(UNIT_T)
+	@scripts/check $(B) unit
+
+check-cli: deps-check $(BINS)
+	@scripts/check $(B) cli
+
+deps-check:
+	@scripts/deps check
+
+demo: deps-check $(BINS)
+	@sh examples/demo.sh
+
+bench: deps-bench $(BINS)
+	@for b in bench/*.sh; do sh "$$b" || exit 1; done
+deps-bench:
+	@scripts/deps bench
+
+lint-man:
+	@for m in man/*.[1-9]; do groff -mandoc -Tutf8 -ww -z "$$m" || exit 1; done
+
+install: $(BINS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions \
+		$(DESTDIR)$(DATADIR)/zsh/site-functions \
+		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d
+	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)
+	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 $(wildcard man/*.7) $(DESTDIR)$(MANDIR)/man7
+	for p in $(PROGS); do install -m 0644 completions/cxkit.bash \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions/$$p; done
+	install -m 0644 completions/_cxkit $(DESTDIR)$(DATADIR)/zsh/site-functions
+	for p in $(PROGS); do install -m 0644 completions/cxkit.fish \
+		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$$p.fish; done
+
+uninstall:
+	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p \
+		$(DESTDIR)$(MANDIR)/man1/$$p.1 \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions/$$p \
+		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$$p.fish; done
+	rm -f $(DESTDIR)$(MANDIR)/man7/cxkit.7 \
+		$(DESTDIR)$(DATADIR)/zsh/site-functions/_cxkit
+
+clean:
+	rm -rf build build-san bin
+
+.PRECIOUS: $(B)/%.o $(B)/tests/unit/%.o

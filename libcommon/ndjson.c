@@ -1,0 +1,267 @@
+/* ndjson.c - read and write newline-delimited JSON, one object a line
+ *
+ * SPDX-License-Identifier: MIT
+ * mblaze's blaze822_loop rebuilt for NDJSON: the reader owns the line
+ * loop, reports bad lines with their number and keeps them with --rejects.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "log.h"
+#include "ndjson.h"
+#include "text.h"
+#include "xwrap.h"
+
+#define READ_CHUNK 65536
+
+void
+cx_ndjson_open(struct cx_ndjson_in *in, const struct cx_common *c)
+{
+	memset(in, 0, sizeof *in);
+	in->fd = 0;
+	in->name = "<stdin>";
+	if (c && c->rejects) {
+		in->rejects = fopen(c->rejects, "a");
+		if (in->rejects == NULL)
+			cx_die(c->rejects, "%s", strerror(errno));
+	}
+}
+
+void
+cx_ndjson_close(struct cx_ndjson_in *in)
+{
+	if (in->rejects && fclose(in->rejects) != 0)
+		cx_err("--rejects", "%s", strerror(errno));
+	in->rejects = NULL;
+	free(in->buf);
+	in->buf = NULL;
+}
+
+const char *
+cx_ndjson_where(const struct cx_ndjson_in *in)
+{
+	static char where[64];
+
+	snprintf(where, sizeof where, "%s:%lu", in->name, in->lineno);
+	return where;
+}
+
+static void
+reject(struct cx_ndjson_in *in, const char *line, size_t len, int nl,
+    const char *why)
+{
+	cx_err(cx_ndjson_where(in), "%s", why);
+	cx_status_fail();
+	in->nrejected++;
+	if (in->rejects) {
+		fwrite(line, 1, len, in->rejects);
+		if (nl)
+			fputc('\n', in->rejects);
+		if (fflush(in->rejects) != 0)
+			cx_die("--rejects", "%s", strerror(errno));
+	}
+}
+
+static const char *
+type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	case JSON_NULL:
+		return "null";
+	default:
+		return "not an object";
+	}
+}
+
+/* Parses one line (without its newline); NULL when rejected or blank. */
+static json_t *
+parse_line(struct cx_ndjson_in *in, const char *line, size_t len, int nl)
+{
+	json_error_t jerr;
+	json_t *v;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
+			break;
+	if (i == len)
+		return NULL;
+	if (!cx_utf8_valid(line, len)) {
+		reject(in, line, len, nl, "invalid UTF-8");
+		return NULL;
+	}
+	v = json_loadb(line, len, JSON_ALLOW_NUL, &jerr);
+	if (v == NULL) {
+		char msg[256];
+
+		snprintf(msg, sizeof msg, "not valid JSON: %s (column %d)",
+		    jerr.text, jerr.column);
+		reject(in, line, len, nl, msg);
+		return NULL;
+	}
+	if (!json_is_object(v)) {
+		char msg[64];
+
+		snprintf(msg, sizeof msg, "not a JSON object (%s)",
+		    type_name(v));
+		reject(in, line, len, nl, msg);
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}
+
+json_t *
+cx_ndjson_try(struct cx_ndjson_in *in, int *more)
+{
+	*more = 1;
+	while (in->off < in->len || in->eof) {
+		char *line = in->buf + in->off;
+		size_t avail = in->len - in->off;
+		char *nl = avail ? memchr(line, '\n', avail) : NULL;
+		size_t llen;
+		json_t *v;
+
+		if (nl == NULL) {
+			if (!in->eof)
+				break;
+			if (avail == 0) {
+				*more = 0;
+				return NULL;
+			}
+			llen = avail;	/* last line without a newline */
+			in->off = in->len;
+		} else {
+			llen = (size_t)(nl - line);
+			in->off += llen + 1;
+		}
+		in->lineno++;
+		v = parse_line(in, line, llen, nl != NULL);
+		if (v)
+			return v;
+	}
+	/* Compact the buffer so it does not grow without bound. */
+	if (in->off > 0 && in->off == in->len) {
+		in->off = in->len = 0;
+	} else if (in->off > in->cap / 2) {
+		memmove(in->buf, in->buf + in->off, in->len - in->off);
+		in->len -= in->off;
+		in->off = 0;
+	}
+	return NULL;
+}
+
+long
+cx_ndjson_fill(struct cx_ndjson_in *in)
+{
+	ssize_t n;
+
+	if (in->eof)
+		return 0;
+	if (in->cap - in->len < READ_CHUNK) {
+		in->cap = in->cap ? in->cap * 2 : 2 * READ_CHUNK;
+		while (in->cap - in->len < READ_CHUNK)
+			in->cap *= 2;
+		in->buf = cx_xrealloc(in->buf, in->cap);
+	}
+	do
+		n = read(in->fd, in->buf + in->len, in->cap - in->len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		cx_err(in->name, "read error: %s", strerror(errno));
+		cx_status_fatal();
+		in->eof = 1;
+		return -1;
+	}
+	if (n == 0)
+		in->eof = 1;
+	in->len += (size_t)n;
+	return n;
+}
+
+json_t *
+cx_ndjson_next(struct cx_ndjson_in *in)
+{
+	for (;;) {
+		int more;
+		json_t *v = cx_ndjson_try(in, &more);
+
+		if (v)
+			return v;
+		if (!more)
+			return NULL;
+		/* About to read: if that could block, let the pipeline
+		 * downstream see what we have written so far. */
+		struct pollfd p = { .fd = in->fd, .events = POLLIN };
+		if (poll(&p, 1, 0) == 0)
+			cx_ndjson_flush();
+		if (cx_ndjson_fill(in) < 0)
+			return NULL;
+	}
+}
+
+static int out_closed;
+
+int
+cx_ndjson_closed(void)
+{
+	return out_closed;
+}
+
+static int
+out_error(void)
+{
+	if (errno != EPIPE)
+		cx_err("<stdout>", "write error: %s", strerror(errno));
+	out_closed = 1;
+	cx_status_fatal();
+	return -1;
+}
+
+int
+cx_ndjson_write(const json_t *rec)
+{
+	static char *buf;
+	static size_t cap;
+	size_t n;
+
+	if (out_closed)
+		return -1;
+	n = json_dumpb(rec, buf, cap, JSON_COMPACT);
+	if (n >= cap) {
+		cap = n + 4096;
+		buf = cx_xrealloc(buf, cap);
+		n = json_dumpb(rec, buf, cap, JSON_COMPACT);
+	}
+	buf[n++] = '\n';
+	if (fwrite(buf, 1, n, stdout) != n)
+		return out_error();
+	return 0;
+}
+
+int
+cx_ndjson_flush(void)
+{
+	if (out_closed)
+		return -1;
+	if (fflush(stdout) != 0)
+		return out_error();
+	return 0;
+}

@@ -1,0 +1,165 @@
+/* core.c - unit tests of log masking, records, the NDJSON reader and writer
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cx.h"
+#include "tap.h"
+
+static void
+test_mask(void)
+{
+	char *m;
+
+	m = cx_log_mask("to +8613800138000 failed");
+	is_str(m, "to +86*******8000 failed", "mask keeps +CC and last 4");
+	free(m);
+	m = cx_log_mask("13800138000");
+	is_str(m, "*******8000", "mask a national number");
+	free(m);
+	m = cx_log_mask("line 12, id 123456, order W20251001");
+	is_str(m, "line 12, id 123456, order W20251001",
+	    "short runs and ids after letters are kept");
+	free(m);
+	m = cx_log_mask("call 138-0013-8000 now");
+	is_str(m, "call ***-****-8000 now", "grouped digits are masked");
+	free(m);
+}
+
+static void
+test_record(void)
+{
+	char id[CX_ID_MAX], id2[CX_ID_MAX];
+	json_t *a = json_loads("{\"to\":\"+1\",\"text\":\"x\"}", 0, NULL);
+	json_t *b = json_loads("{\"text\":\"x\",\"to\":\"+1\"}", 0, NULL);
+	json_t *c = json_loads("{\"id\":42,\"a\":{\"b\":{\"c\":\"deep\"}}}", 0,
+	    NULL);
+
+	cx_rec_id(a, id);
+	cx_rec_id(b, id2);
+	ok(strncmp(id, "h:", 2) == 0 && strlen(id) == 34,
+	    "derived id is h: + 32 hex (%s)", id);
+	is_str(id, id2, "derived id ignores key order");
+	is_str(cx_rec_id(c, id), "42", "integer id");
+	is_str(cx_rec_str(c, "a.b.c"), "deep", "dotted path");
+	ok(cx_rec_path(c, "a.x.c") == NULL, "missing path is NULL");
+	ok(cx_rec_path(c, "a..b") == NULL, "empty path step is NULL");
+	is_str(cx_provider_channel("twilio"), "sms", "twilio is sms");
+	is_str(cx_provider_channel("dingtalk"), "im", "dingtalk is im");
+	ok(cx_provider_channel("twillio") == NULL, "misspelt type is unknown");
+	json_decref(a);
+	json_decref(b);
+	json_decref(c);
+}
+
+/* Feeds text to the reader through a pipe and collects what it returns. */
+static char *
+read_all(const char *text, size_t len, unsigned long *nrej,
+    const char *rejects)
+{
+	struct cx_ndjson_in in;
+	struct cx_common c = { .rejects = rejects };
+	struct cx_buf out = { 0 };
+	char path[] = "/tmp/cx-core-XXXXXX";
+	int fd = mkstemp(path);
+	json_t *v;
+
+	if (write(fd, text, len) != (ssize_t)len)
+		return NULL;
+	lseek(fd, 0, SEEK_SET);
+	unlink(path);
+	cx_ndjson_open(&in, &c);
+	in.fd = fd;
+	while ((v = cx_ndjson_next(&in)) != NULL) {
+		cx_buf_printf(&out, "%lu:%s;", in.lineno,
+		    json_string_value(json_object_get(v, "k")));
+		json_decref(v);
+	}
+	*nrej = in.nrejected;
+	cx_ndjson_close(&in);
+	close(fd);
+	return cx_buf_take(&out);
+}
+
+static void
+test_reader(void)
+{
+	const char text[] = "{\"k\":\"a\"}\n\n  \nnot json\n[1]\n"
+	    "{\"k\":\"\xff\"}\n{\"k\":\"b\"}\r\n{\"k\":\"c\"}";
+	char rej[] = "/tmp/cx-rej-XXXXXX";
+	unsigned long n;
+	char *got, buf[256];
+	int fd = mkstemp(rej);
+	FILE *f;
+	size_t r;
+
+	close(fd);
+	got = read_all(text, sizeof text - 1, &n, rej);
+	is_str(got, "1:a;7:b;8:c;", "records with line numbers, blanks "
+	    "skipped, CRLF and a last line without newline");
+	is_int(n, 3, "three lines rejected");
+	f = fopen(rej, "r");
+	r = fread(buf, 1, sizeof buf - 1, f);
+	buf[r] = '\0';
+	fclose(f);
+	unlink(rej);
+	is_str(buf, "not json\n[1]\n{\"k\":\"\xff\"}\n",
+	    "rejects kept byte for byte");
+	free(got);
+
+	/* A line far larger than the read chunk. */
+	size_t big = 3 * 1000 * 1000;
+	char *s = cx_xmalloc(big + 32);
+	memcpy(s, "{\"k\":\"", 6);
+	memset(s + 6, 'x', big);
+	memcpy(s + 6 + big, "\"}\n", 3);
+	got = read_all(s, big + 9, &n, NULL);
+	ok(got && strlen(got) == big + 3 && n == 0, "a 3 MB line is read whole");
+	free(got);
+	free(s);
+	cx_status_fail();	/* the rejects above made the status 1 */
+	is_int(cx_status(), 1, "sticky failure status");
+}
+
+static void
+test_writer(void)
+{
+	char path[] = "/tmp/cx-out-XXXXXX";
+	int fd = mkstemp(path), saved = dup(1);
+	json_t *v = json_loads("{\"b\":1,\"a\":\"中\\n\",\"c\":[true,null]}", 0,
+	    NULL);
+	char buf[128];
+	ssize_t r;
+
+	fflush(stdout);
+	dup2(fd, 1);
+	cx_ndjson_write(v);
+	cx_ndjson_flush();
+	dup2(saved, 1);
+	close(saved);
+	lseek(fd, 0, SEEK_SET);
+	r = read(fd, buf, sizeof buf - 1);
+	buf[r > 0 ? r : 0] = '\0';
+	close(fd);
+	unlink(path);
+	is_str(buf, "{\"b\":1,\"a\":\"中\\n\",\"c\":[true,null]}\n",
+	    "compact, key order kept, UTF-8 unescaped");
+	json_decref(v);
+}
+
+int
+main(void)
+{
+	cx_init("core");
+	cx_log_setup(CX_LOG_TEXT, -1);
+	test_mask();
+	test_record();
+	test_reader();
+	test_writer();
+	return tap_done();
+}
