@@ -40,7 +40,8 @@ struct cx_window {
 int cx_window_parse(const char *s, struct cx_window *w);
 /* When t falls inside the window in zone tz, returns the end of that
  * window (the next local end time, DST-aware) as cx_ms; else returns 0.
- * tz NULL means UTC. */
+ * tz NULL means UTC (so does a zone that cx_tz_valid() rejects: check it
+ * first). */
 cx_ms cx_window_until(const struct cx_window *w, const char *tz, cx_ms t);
 
 #endif

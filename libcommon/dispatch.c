@@ -508,7 +508,10 @@ settle(struct cx_dispatch *d, struct cx_job *j)
 		    strcmp(r->code, CX_E_RATE_LIMITED) == 0)) &&
 		    p->hold_ms < now + (double)delay)
 			p->hold_ms = now + (double)delay;
-		if (j->attempts <= j->max_retries) {
+		/* A wait longer than CX_RETRY_AFTER_MAX is not slept through:
+		 * the job fails, retryable, for a later run to try again. */
+		if (j->attempts <= j->max_retries &&
+		    r->retry_after_s <= CX_RETRY_AFTER_MAX) {
 			j->due_ms = (long long)ceil(now + (double)delay);
 			timer_add(d, j);
 			return;

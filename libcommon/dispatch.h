@@ -20,7 +20,9 @@
  * CX_OUT_RETRY is retried while attempts <= max_retries, after the
  * result's retry_after_s when given, else after exponential backoff with
  * full jitter (0.5 s · 2^n, capped at 30 s); when retries run out the
- * outcome becomes CX_OUT_FAIL with retryable kept true.  Then done() is
+ * outcome becomes CX_OUT_FAIL with retryable kept true (so it does when
+ * the provider asks for a wait longer than CX_RETRY_AFTER_MAX seconds:
+ * that is not slept through, a later run retries).  Then done() is
  * called exactly once.  A per-attempt timeout (timeout_ms) bounds every
  * transfer.
  */
@@ -30,6 +32,8 @@
 #include <jansson.h>
 
 #include "http.h"
+
+#define CX_RETRY_AFTER_MAX 300	/* seconds */
 
 enum cx_outcome {
 	CX_OUT_OK,		/* the provider accepted the message */

@@ -19,7 +19,8 @@
 /* Normalises in into out ("+8613800138000").  region may be NULL (then a
  * national number is invalid).  Returns 0, or -1 with *why set to a static
  * reason ("not a phone number", "unknown country calling code +999",
- * "too short for CN", "not a mainland China mobile prefix", ...). */
+ * "too short for CN", "not a mainland China mobile prefix", ...), valid
+ * until the next call. */
 int cx_phone_e164(const char *in, const char *region, char out[CX_PHONE_MAX],
     const char **why);
 

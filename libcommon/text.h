@@ -32,7 +32,8 @@ int cx_gsm7_char(unsigned cp);
 
 /* 1 when s is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 int cx_utf8_valid(const char *s, size_t len);
-/* Decodes one code point at *p (advancing it); -1 on invalid input. */
+/* Decodes one code point at *p (advancing it); -1 on invalid input (then
+ * *p moves past one byte, so a caller can resynchronise) or at end. */
 long cx_utf8_next(const char **p, const char *end);
 
 /* Sensitive content that must never go out by SMS: a payment card number
@@ -40,7 +41,11 @@ long cx_utf8_next(const char **p, const char *end);
  * the Luhn check) or a mainland China resident ID (17 digits + a digit or
  * X, with a valid ISO 7064 MOD 11-2 check character and a plausible birth
  * date).  Full-width digits count.  Returns 0 when none is found, else 1
- * with *what = "payment card number" or "resident ID number". */
+ * with *what = "payment card number" or "resident ID number".  (s and
+ * what may be NULL; *what is NULL when none is found.  A card's digit groups are
+ * of 3 or more digits with one kind of separator; a digit run right after
+ * '+' (a phone number) or glued to a Latin letter (an order number) is
+ * not taken for a card.) */
 int cx_text_sensitive(const char *s, const char **what);
 
 #endif
