@@ -168,6 +168,13 @@ cx_ndjson_try(struct cx_ndjson_in *in, int *more)
 	return NULL;
 }
 
+int
+cx_ndjson_ready(const struct cx_ndjson_in *in)
+{
+	return in->eof || (in->len > in->off &&
+	    memchr(in->buf + in->off, '\n', in->len - in->off) != NULL);
+}
+
 long
 cx_ndjson_fill(struct cx_ndjson_in *in)
 {

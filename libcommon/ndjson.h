@@ -50,6 +50,9 @@ json_t *cx_ndjson_next(struct cx_ndjson_in *in);
  * bytes read, 0 at end of input, -1 on a read error (reported, fatal). */
 json_t *cx_ndjson_try(struct cx_ndjson_in *in, int *more);
 long cx_ndjson_fill(struct cx_ndjson_in *in);
+/* 1 when cx_ndjson_try() can make progress without reading: a whole line
+ * is buffered, or the input has ended. */
+int cx_ndjson_ready(const struct cx_ndjson_in *in);
 
 /* Writes rec as one compact line on stdout.  Returns 0, or -1 when
  * stdout is closed (EPIPE) or failed. */

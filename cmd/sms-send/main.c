@@ -1,0 +1,1136 @@
+/* sms-send - send one SMS for each message-request record
+ *
+ * SPDX-License-Identifier: MIT
+ * Reads NDJSON message requests on stdin and writes each record back on
+ * stdout with an "sms" result object, in input order.  See sms-send(1)
+ * and cxkit(7).
+ *
+ * Nothing is sent twice: an id is journalled as pending (committed) before
+ * its request leaves, and as sent/failed/unknown after.  A request whose
+ * outcome cannot be known (a timeout after it was sent) ends "unknown" and
+ * is never retried blindly, since no SMS provider de-duplicates.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cx.h"
+#include "sms-send.h"
+
+static const struct sms_provider *const providers[] = {
+	&sms_twilio, &sms_vonage, &sms_aliyun, &sms_tencent, &sms_kannel,
+	&sms_http, NULL
+};
+
+/* Keys every [provider NAME] section may hold. */
+static const char *const common_keys[] = {
+	"type", "base_url", "from", "rate", "timeout", "proxy", NULL
+};
+
+struct opts {
+	struct cx_common common;
+	const char *via, *tmpl, *region, *from, *quiet_hours;
+	long max_segments, concurrency, retries;
+	double rate, timeout_s;
+	int allow_sensitive, resend_unknown;
+};
+
+enum {
+	OPT_VIA = CX_OPT_BASE + 0x40,
+	OPT_REGION,
+	OPT_FROM,
+	OPT_MAX_SEGMENTS,
+	OPT_QUIET_HOURS,
+	OPT_RATE,
+	OPT_CONCURRENCY,
+	OPT_RETRIES,
+	OPT_TIMEOUT,
+	OPT_ALLOW_SENSITIVE,
+	OPT_RESEND_UNKNOWN,
+};
+
+static const char doc[] =
+    "Send one SMS for each message request read on stdin; write each "
+    "record on stdout with an \"sms\" result.\v"
+    "With no provider configured, messages go to the outbox in the state "
+    "directory.  See sms-send(1) and cxkit(7).";
+
+static const struct argp_option options[] = {
+	{ "allow-sensitive", OPT_ALLOW_SENSITIVE, NULL, 0,
+	  "Send texts that contain a payment card or resident ID number", 0 },
+	{ "concurrency", OPT_CONCURRENCY, "N", 0,
+	  "Requests in flight at once (default 8)", 0 },
+	{ "from", OPT_FROM, "SENDER", 0,
+	  "Sender number or name when the record has no 'from'", 0 },
+	{ "max-segments", OPT_MAX_SEGMENTS, "N", 0,
+	  "Fail messages longer than N segments with too_long (default 10)",
+	  0 },
+	{ "quiet-hours", OPT_QUIET_HOURS, "HH:MM-HH:MM", 0,
+	  "Defer messages that fall in this window of the recipient's "
+	  "local time", 0 },
+	{ "rate", OPT_RATE, "N", 0,
+	  "At most N messages a second per provider (default: the "
+	  "provider's 'rate', else unpaced)", 0 },
+	{ "region", OPT_REGION, "CC", 0,
+	  "Country (ISO 3166, e.g. CN) of numbers written without a "
+	  "country code", 0 },
+	{ "resend-unknown", OPT_RESEND_UNKNOWN, NULL, 0,
+	  "Send again ids an earlier run left with an unknown outcome", 0 },
+	{ "retries", OPT_RETRIES, "N", 0,
+	  "Retries of a request that certainly did not get through "
+	  "(default 3)", 0 },
+	{ "template", 't', "NAME", 0,
+	  "Render the text from template NAME for records with no "
+	  "'template'", 0 },
+	{ "timeout", OPT_TIMEOUT, "SECONDS", 0,
+	  "Time limit of one request (default: the provider's 'timeout', "
+	  "else 30)", 0 },
+	{ "via", OPT_VIA, "NAME", 0,
+	  "Send through the provider configured as [provider NAME]", 0 },
+	{ 0 }
+};
+
+static error_t
+parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct opts *o = state->input;
+	struct cx_window w;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &o->common;
+		break;
+	case 't':
+		o->tmpl = arg;
+		break;
+	case OPT_VIA:
+		o->via = arg;
+		break;
+	case OPT_REGION:
+		if (cx_phone_cc(arg) == 0)
+			argp_error(state, "--region: '%s' is not a known "
+			    "country code (ISO 3166, e.g. CN, US, GB)", arg);
+		o->region = arg;
+		break;
+	case OPT_FROM:
+		o->from = arg;
+		break;
+	case OPT_MAX_SEGMENTS:
+		o->max_segments = cx_opt_long(state, "--max-segments", arg, 1,
+		    255);
+		break;
+	case OPT_QUIET_HOURS:
+		if (cx_window_parse(arg, &w) != 0)
+			argp_error(state, "--quiet-hours: '%s' is not a window "
+			    "like 21:00-08:00", arg);
+		o->quiet_hours = arg;
+		break;
+	case OPT_RATE:
+		o->rate = cx_opt_double(state, "--rate", arg, 0.001, 1e6);
+		break;
+	case OPT_CONCURRENCY:
+		o->concurrency = cx_opt_long(state, "--concurrency", arg, 1,
+		    1024);
+		break;
+	case OPT_RETRIES:
+		o->retries = cx_opt_long(state, "--retries", arg, 0, 100);
+		break;
+	case OPT_TIMEOUT:
+		o->timeout_s = cx_opt_double(state, "--timeout", arg, 0.001,
+		    3600);
+		break;
+	case OPT_ALLOW_SENSITIVE:
+		o->allow_sensitive = 1;
+		break;
+	case OPT_RESEND_UNKNOWN:
+		o->resend_unknown = 1;
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s': records are read "
+		    "from stdin", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp argp = {
+	options, parse_opt, NULL, doc, cx_common_children, NULL, NULL
+};
+
+/* Everything the run shares (no file-scope state beyond this one). */
+struct run {
+	struct opts *o;
+	struct cx_config *cfg;
+	struct cx_state *st;
+	struct cx_dispatch *d;
+	char *tmpl_dir;
+	const char *region, *tz, *def_via;
+	struct cx_window quiet;
+	int have_quiet;
+	struct sms_prov *prov;
+	int nprov;
+	struct sms_prov outbox;	/* the built-in outbox provider */
+	FILE *outbox_f;
+	char *outbox_path;
+	int outbox_told;
+	/* Records in input order; written from the head as they finish. */
+	struct item *head, *tail;
+	int nitems;
+	unsigned long n_sent, n_failed, n_other;
+};
+
+struct item {
+	struct item *next;
+	struct run *run;
+	json_t *rec;
+	unsigned long lineno;
+	char id[CX_ID_MAX];
+	char to[CX_PHONE_MAX];
+	char *text;
+	json_t *params;
+	struct sms_prov *prov;
+	struct sms_msg msg;
+	struct cx_job job;
+	json_t *res;		/* the "sms" object under construction */
+	int done;
+	int journaled;		/* a journal row is pending for this item */
+	const char *jstatus;	/* its final status, written with the record */
+};
+
+static volatile sig_atomic_t stopping;
+
+static void
+on_signal(int sig)
+{
+	if (stopping)
+		_exit(128 + sig);
+	stopping = 1;
+}
+
+/* --- the result object ------------------------------------------------ */
+
+static void
+item_where(const struct item *it, char *buf, size_t n)
+{
+	snprintf(buf, n, "<stdin>:%lu", it->lineno);
+}
+
+static void
+finish(struct item *it, const char *status, const char *code, int retryable,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Ends the item with status; with code, adds an error and logs it. */
+static void
+finish(struct item *it, const char *status, const char *code, int retryable,
+    const char *fmt, ...)
+{
+	json_t *r = it->res;
+
+	json_object_set_new(r, "status", json_string(status));
+	if (code) {
+		char where[48], *msg;
+		va_list ap;
+
+		va_start(ap, fmt);
+		if (vasprintf(&msg, fmt, ap) < 0)
+			msg = NULL;
+		va_end(ap);
+		json_object_set_new(r, "error", cx_rec_error(code,
+		    msg ? msg : code, retryable));
+		item_where(it, where, sizeof where);
+		if (strcmp(status, "failed") == 0 ||
+		    strcmp(status, "unknown") == 0)
+			cx_warn(where, "%s: %s", it->id, msg ? msg : code);
+		else
+			cx_info(where, "%s: %s", it->id, msg ? msg : code);
+		free(msg);
+	}
+	if (strcmp(status, "failed") == 0 || strcmp(status, "unknown") == 0) {
+		cx_status_fail();
+		it->run->n_failed++;
+	} else if (strcmp(status, "sent") == 0 ||
+	    strcmp(status, "outbox") == 0) {
+		it->run->n_sent++;
+	} else {
+		it->run->n_other++;
+	}
+	it->done = 1;
+}
+
+/* Puts the fields known before sending into the result, in the order
+ * cxkit(7) lists them: status, to, provider, provider_id, segments,
+ * encoding, attempts, error. */
+static void
+result_head(struct item *it)
+{
+	json_t *r = it->res;
+
+	json_object_set_new(r, "status", json_null());
+	if (it->to[0])
+		json_object_set_new(r, "to", json_string(it->to));
+	if (it->prov)
+		json_object_set_new(r, "provider", json_string(it->prov->name));
+}
+
+static void
+result_segments(struct item *it)
+{
+	if (it->msg.text == NULL)
+		return;
+	json_object_set_new(it->res, "segments",
+	    json_integer(it->msg.seg.segments));
+	json_object_set_new(it->res, "encoding",
+	    json_string(cx_encoding_name(it->msg.seg.encoding)));
+}
+
+/* --- configuration ---------------------------------------------------- */
+
+static const struct sms_provider *
+find_ops(const char *type)
+{
+	for (int i = 0; providers[i]; i++)
+		if (strcmp(providers[i]->type, type) == 0)
+			return providers[i];
+	return NULL;
+}
+
+static void __attribute__((noreturn))
+config_die(char *err)
+{
+	cx_die(NULL, "%s", err);
+}
+
+static void
+key_double(const struct cx_section *s, const char *key, double min,
+    double max, double *out)
+{
+	char *err = NULL;
+
+	if (cx_section_double(s, key, min, max, out, &err) != 0)
+		config_die(err);
+}
+
+/* Keys of a [provider NAME] with type = outbox. */
+static const char *const outbox_keys[] = { "path", NULL };
+
+/* Checks the keys of a section: the common ones plus the provider's. */
+static void
+check_keys(const struct cx_section *s, const struct sms_provider *ops)
+{
+	const char *const *own = ops ? ops->keys : outbox_keys;
+	const char *allowed[64];
+	char *err = NULL;
+	int n = 0;
+
+	for (int i = 0; common_keys[i]; i++)
+		allowed[n++] = common_keys[i];
+	for (int i = 0; own && own[i] && n < 62; i++)
+		allowed[n++] = own[i];
+	allowed[n] = NULL;
+	if (cx_section_check(s, allowed, &err) != 0)
+		config_die(err);
+}
+
+static void
+setup_providers(struct run *run)
+{
+	const struct cx_section *s = NULL;
+	struct opts *o = run->o;
+	const char *cfgpath = run->cfg->path ? run->cfg->path : "config";
+
+	while ((s = cx_config_next(run->cfg, "provider", s)) != NULL) {
+		const char *type = cx_section_get(s, "type");
+		const struct sms_provider *ops;
+		struct sms_prov *p;
+		char *err = NULL;
+		double timeout = 30;
+
+		if (type == NULL)
+			cx_die(NULL, "%s:%d: [provider %s] needs 'type'",
+			    cfgpath, s->line, s->name ? s->name : "");
+		if (s->name == NULL)
+			cx_die(NULL, "%s:%d: [provider] needs a name, as in "
+			    "[provider twilio-main]", cfgpath, s->line);
+		if (cx_provider_channel(type) == NULL)
+			cx_die(NULL, "%s:%d: [provider %s]: unknown type '%s'",
+			    cfgpath, cx_section_line(s, "type"), s->name, type);
+		if (strcmp(cx_provider_channel(type), "sms") != 0)
+			continue;	/* im-send's */
+		ops = find_ops(type);
+		check_keys(s, ops);
+		run->prov = cx_xrealloc(run->prov,
+		    (size_t)(run->nprov + 1) * sizeof *run->prov);
+		p = &run->prov[run->nprov++];
+		memset(p, 0, sizeof *p);
+		p->ops = ops;
+		p->name = s->name;
+		p->sec = s;
+		p->cfg = run->cfg;
+		p->from = cx_section_get(s, "from");
+		p->proxy = cx_section_get(s, "proxy");
+		key_double(s, "rate", 0, 1e6, &p->rate);
+		key_double(s, "timeout", 0.001, 3600, &timeout);
+		p->timeout_ms = (long)(timeout * 1000);
+		p->base_url = cx_section_get(s, "base_url");
+		if (ops == NULL)
+			continue;	/* type = outbox */
+		if (p->base_url == NULL)
+			p->base_url = ops->default_url;
+		if (p->base_url == NULL)
+			cx_die(NULL, "%s:%d: [provider %s] needs 'base_url'",
+			    cfgpath, s->line, s->name);
+		if (ops->init && ops->init(p, &err) != 0)
+			config_die(err);
+	}
+	for (int i = 0; i < run->nprov; i++) {
+		struct sms_prov *p = &run->prov[i];
+
+		if (o->rate > 0)
+			p->rate = o->rate;
+		if (o->timeout_s > 0)
+			p->timeout_ms = (long)(o->timeout_s * 1000);
+		p->pacer = cx_pacer_new(p->rate);
+	}
+	run->outbox.name = "outbox";
+	if (o->via && strcmp(o->via, "outbox") != 0) {
+		int found = 0;
+
+		for (int i = 0; i < run->nprov; i++)
+			found |= strcmp(run->prov[i].name, o->via) == 0;
+		if (!found)
+			cx_die(NULL, "--via: no [provider %s] for SMS in %s",
+			    o->via, cfgpath);
+	}
+}
+
+static struct sms_prov *
+pick_provider(struct run *run, const char *via)
+{
+	if (via == NULL)
+		via = run->o->via ? run->o->via : run->def_via;
+	if (via == NULL) {
+		if (run->nprov == 1)
+			return &run->prov[0];
+		if (run->nprov == 0)
+			return &run->outbox;
+		return NULL;
+	}
+	if (strcmp(via, "outbox") == 0)
+		return &run->outbox;
+	for (int i = 0; i < run->nprov; i++)
+		if (strcmp(run->prov[i].name, via) == 0)
+			return &run->prov[i];
+	return NULL;
+}
+
+/* --- the outbox ------------------------------------------------------- */
+
+static int
+outbox_write(struct item *it)
+{
+	struct run *run = it->run;
+	char ts[40];
+	json_t *line;
+	char *s;
+	int r;
+
+	if (run->outbox_f == NULL) {
+		const char *path = NULL;
+		char *dir;
+
+		if (it->prov->sec)
+			path = cx_section_get(it->prov->sec, "path");
+		if (path) {
+			run->outbox_path = cx_xstrdup(path);
+		} else {
+			dir = cx_xasprintf("%s/outbox", cx_state_dir(run->st));
+			if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+				cx_die(dir, "%s", strerror(errno));
+			run->outbox_path = cx_xasprintf("%s/sms.ndjson", dir);
+			free(dir);
+		}
+		run->outbox_f = fopen(run->outbox_path, "a");
+		if (run->outbox_f == NULL)
+			cx_die(run->outbox_path, "%s", strerror(errno));
+	}
+	if (!run->outbox_told && it->prov == &run->outbox) {
+		cx_notice(NULL, "no SMS provider configured: writing messages "
+		    "to the outbox %s (see sms-send(1) to configure one)",
+		    run->outbox_path);
+		run->outbox_told = 1;
+	}
+	line = json_pack("{s:s, s:s, s:s, s:s*, s:s, s:i, s:s}",
+	    "ts", cx_time_format(cx_now(), ts), "id", it->id, "to", it->to,
+	    "from", it->msg.from, "text", it->msg.text,
+	    "segments", it->msg.seg.segments,
+	    "encoding", cx_encoding_name(it->msg.seg.encoding));
+	s = json_dumps(line, JSON_COMPACT);
+	json_decref(line);
+	r = fprintf(run->outbox_f, "%s\n", s) < 0 ||
+	    fflush(run->outbox_f) != 0 ? -1 : 0;
+	free(s);
+	return r;
+}
+
+/* --- sending ---------------------------------------------------------- */
+
+/* Notes the journal's final status; write_ready() commits it, in one
+ * transaction for all the records it writes, before writing them. */
+static void
+job_end(struct item *it, const char *status)
+{
+	if (it->journaled)
+		it->jstatus = status;
+}
+
+static int
+job_build(struct cx_job *j, struct cx_http_req *req, struct cx_result *res)
+{
+	struct item *it = j->udata;
+
+	return it->prov->ops->build(it->prov, &it->msg, req, res);
+}
+
+static void
+job_parse(struct cx_job *j, const struct cx_http_resp *resp,
+    struct cx_result *res)
+{
+	struct item *it = j->udata;
+
+	it->prov->ops->parse(it->prov, &it->msg, resp, res);
+}
+
+static void
+job_done(struct cx_job *j)
+{
+	struct item *it = j->udata;
+	struct cx_result *r = &j->result;
+	const char *status;
+
+	switch (r->outcome) {
+	case CX_OUT_OK:
+		status = "sent";
+		break;
+	case CX_OUT_UNKNOWN:
+		status = "unknown";
+		break;
+	default:
+		status = "failed";
+		break;
+	}
+	job_end(it, status);
+	if (r->provider_id)
+		json_object_set_new(it->res, "provider_id",
+		    json_string(r->provider_id));
+	result_segments(it);
+	json_object_set_new(it->res, "attempts", json_integer(j->attempts));
+	if (r->extra)
+		json_object_update(it->res, r->extra);
+	if (r->outcome == CX_OUT_OK)
+		finish(it, status, NULL, 0, "%s", "");
+	else
+		finish(it, status, r->code ? r->code : CX_E_PROVIDER_ERROR,
+		    r->retryable, "%s", r->message ? r->message :
+		    "the provider did not accept the message");
+}
+
+/* --- preparing one record --------------------------------------------- */
+
+static int
+in_flight(struct run *run, const struct item *self)
+{
+	for (const struct item *x = run->head; x; x = x->next)
+		if (x != self && strcmp(x->id, self->id) == 0)
+			return 1;
+	return 0;
+}
+
+/* Renders the text (and, for template-only providers, the parameters).
+ * Returns 0, or -1 after finish(). */
+static int
+prepare_text(struct item *it)
+{
+	struct run *run = it->run;
+	const json_t *rec = it->rec;
+	const char *tmpl = cx_rec_str(rec, "template");
+	const char *text = cx_rec_str(rec, "text");
+	const char *lang = cx_rec_str(rec, "lang");
+	int need_tmpl = it->prov->ops && it->prov->ops->need_template;
+	char *path, *missing = NULL, *err = NULL;
+	const char *src;
+
+	if (json_object_get(rec, "template") && tmpl == NULL) {
+		finish(it, "failed", CX_E_BAD_FIELD, 0,
+		    "'template' is not a string");
+		return -1;
+	}
+	if (json_object_get(rec, "text") && text == NULL) {
+		finish(it, "failed", CX_E_BAD_FIELD, 0,
+		    "'text' is not a string");
+		return -1;
+	}
+	if (tmpl == NULL)
+		tmpl = run->o->tmpl;
+	if (lang == NULL)
+		lang = cx_rec_str(rec, "customer.lang");
+	if (tmpl == NULL) {
+		if (text == NULL || *text == '\0') {
+			finish(it, "failed", CX_E_MISSING_FIELD, 0,
+			    "missing field 'text' (or 'template')");
+			return -1;
+		}
+		if (need_tmpl) {
+			finish(it, "failed", CX_E_TEMPLATE_REQUIRED, 0,
+			    "%s sends only approved templates, not free "
+			    "text: give 'template' and map it in "
+			    "[template NAME] of the config",
+			    it->prov->ops->type);
+			return -1;
+		}
+		it->text = cx_xstrdup(text);
+		return 0;
+	}
+	it->msg.tmpl = tmpl;
+	if (need_tmpl) {
+		const struct cx_section *ts = cx_config_get(run->cfg,
+		    "template", tmpl);
+		const char *key = strcmp(it->prov->ops->type, "aliyun") == 0 ?
+		    "aliyun_code" : "tencent_id";
+		const char *code = ts ? cx_section_get(ts, key) : NULL;
+		const char *plist = ts ? cx_section_get(ts, "params") : NULL;
+
+		if (code == NULL) {
+			finish(it, "failed", CX_E_TEMPLATE_MISSING, 0,
+			    "template '%s' has no %s: add [template %s] "
+			    "%s = ... to the config", tmpl, key, tmpl, key);
+			return -1;
+		}
+		it->msg.provider_tmpl = code;
+		it->params = json_object();
+		if (plist) {
+			char *copy = cx_xstrdup(plist), *save = NULL;
+
+			for (char *n = strtok_r(copy, ", ", &save); n;
+			    n = strtok_r(NULL, ", ", &save)) {
+				json_t *v = cx_tmpl_value(rec, n);
+				char num[64];
+
+				if (json_is_string(v)) {
+					json_object_set(it->params, n, v);
+				} else if (json_is_integer(v)) {
+					snprintf(num, sizeof num, "%"
+					    JSON_INTEGER_FORMAT,
+					    json_integer_value(v));
+					json_object_set_new(it->params, n,
+					    json_string(num));
+				} else {
+					finish(it, "failed", CX_E_TEMPLATE_VAR,
+					    0, "template '%s': parameter '%s' "
+					    "is missing", tmpl, n);
+					free(copy);
+					return -1;
+				}
+			}
+			free(copy);
+		}
+		it->msg.params = it->params;
+	}
+	path = cx_tmpl_find(run->tmpl_dir, tmpl, lang, NULL);
+	if (path == NULL) {
+		if (need_tmpl)
+			return 0;	/* the provider holds the text */
+		if (errno == EINVAL)
+			finish(it, "failed", CX_E_BAD_FIELD, 0,
+			    "'%s' is not a valid template name", tmpl);
+		else
+			finish(it, "failed", CX_E_TEMPLATE_MISSING, 0,
+			    "no template '%s'%s%s in %s", tmpl,
+			    lang ? " for language " : "", lang ? lang : "",
+			    run->tmpl_dir);
+		return -1;
+	}
+	src = cx_tmpl_load(path, &err);
+	free(path);
+	if (src == NULL) {
+		finish(it, "failed", CX_E_TEMPLATE_MISSING, 0, "%s", err);
+		free(err);
+		return -1;
+	}
+	it->text = cx_tmpl_render(src, rec, &missing, &err);
+	if (it->text == NULL) {
+		if (missing)
+			finish(it, "failed", CX_E_TEMPLATE_VAR, 0,
+			    "template '%s': variable '%s' is missing", tmpl,
+			    missing);
+		else
+			finish(it, "failed", CX_E_TEMPLATE_MISSING, 0,
+			    "template '%s': %s", tmpl, err ? err : "malformed");
+		free(missing);
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Defers the record when it must not go out yet; returns 1 if deferred. */
+static int
+maybe_defer(struct item *it)
+{
+	struct run *run = it->run;
+	json_t *nb = json_object_get(it->rec, "not_before");
+	cx_ms now = cx_now(), t, until;
+	const char *tz;
+	char buf[40];
+
+	if (nb) {
+		if (!json_is_string(nb) ||
+		    cx_time_parse(json_string_value(nb), &t) != 0) {
+			finish(it, "failed", CX_E_BAD_FIELD, 0,
+			    "'not_before' is not an RFC 3339 time");
+			return 1;
+		}
+		if (t > now) {
+			finish(it, "deferred", NULL, 0, "%s", "");
+			return 1;
+		}
+	}
+	if (!run->have_quiet)
+		return 0;
+	tz = cx_rec_str(it->rec, "customer.tz");
+	if (tz && !cx_tz_valid(tz)) {
+		finish(it, "failed", CX_E_BAD_FIELD, 0,
+		    "'customer.tz' is not a known time zone: %s", tz);
+		return 1;
+	}
+	if (tz == NULL)
+		tz = cx_phone_tz(it->to);
+	if (tz == NULL)
+		tz = run->tz;
+	until = cx_window_until(&run->quiet, tz, now);
+	if (until == 0)
+		return 0;
+	cx_rec_set(it->rec, "not_before",
+	    json_string(cx_time_format_tz(until, tz, buf)));
+	finish(it, "deferred", CX_E_QUIET_HOURS, 1,
+	    "quiet hours in %s until %s", tz ? tz : "UTC", buf);
+	return 1;
+}
+
+static void
+prepare(struct item *it)
+{
+	struct run *run = it->run;
+	const json_t *rec = it->rec;
+	const char *via = cx_rec_str(rec, "via");
+	json_t *tov = json_object_get(rec, "to");
+	const char *to, *why, *what;
+	char *prev = NULL;
+	int j;
+
+	cx_rec_id(rec, it->id);
+	it->res = json_object();
+	if (json_object_get(rec, "via") && via == NULL) {
+		result_head(it);
+		finish(it, "failed", CX_E_BAD_FIELD, 0,
+		    "'via' is not a string");
+		return;
+	}
+	it->prov = pick_provider(run, via);
+	if (tov == NULL)
+		tov = cx_rec_path(rec, "customer.phone");
+	to = json_string_value(tov);
+	if (tov && to == NULL) {
+		result_head(it);
+		finish(it, "failed", CX_E_BAD_FIELD, 0,
+		    "'to' is not a string");
+		return;
+	}
+	if (to && cx_phone_e164(to, run->region, it->to, &why) != 0) {
+		it->to[0] = '\0';
+		result_head(it);
+		finish(it, "failed", CX_E_INVALID_NUMBER, 0,
+		    "'to' is not a valid phone number: %s", why);
+		return;
+	}
+	result_head(it);
+	if (to == NULL) {
+		finish(it, "failed", CX_E_MISSING_FIELD, 0,
+		    "missing field 'to'");
+		return;
+	}
+	if (it->prov == NULL) {
+		if (via)
+			finish(it, "failed", CX_E_UNKNOWN_PROVIDER, 0,
+			    "'via': no [provider %s] for SMS", via);
+		else
+			finish(it, "failed", CX_E_UNKNOWN_PROVIDER, 0,
+			    "several SMS providers are configured: name one "
+			    "with --via, 'via' or [defaults] via");
+		return;
+	}
+	if (prepare_text(it) != 0)
+		return;
+	it->msg.rec = rec;
+	it->msg.id = it->id;
+	it->msg.to = it->to;
+	it->msg.text = it->text;
+	it->msg.from = cx_rec_str(rec, "from");
+	if (it->msg.from == NULL)
+		it->msg.from = run->o->from ? run->o->from : it->prov->from;
+	if (it->text) {
+		cx_sms_segments(it->text, strlen(it->text), &it->msg.seg);
+		if (!run->o->allow_sensitive &&
+		    cx_text_sensitive(it->text, &what)) {
+			result_segments(it);
+			finish(it, "failed", CX_E_SENSITIVE, 0,
+			    "the text contains a %s: never sent by SMS "
+			    "(--allow-sensitive overrides)", what);
+			return;
+		}
+		if (it->msg.seg.segments > run->o->max_segments) {
+			result_segments(it);
+			finish(it, "failed", CX_E_TOO_LONG, 0,
+			    "%d segments, more than --max-segments %ld",
+			    it->msg.seg.segments, run->o->max_segments);
+			return;
+		}
+	}
+	if (it->params && !run->o->allow_sensitive) {
+		const char *k;
+		json_t *v;
+
+		json_object_foreach(it->params, k, v) {
+			if (cx_text_sensitive(json_string_value(v), &what)) {
+				finish(it, "failed", CX_E_SENSITIVE, 0,
+				    "template parameter '%s' contains a %s: "
+				    "never sent by SMS (--allow-sensitive "
+				    "overrides)", k, what);
+				return;
+			}
+		}
+	}
+	result_segments(it);
+	if (maybe_defer(it))
+		return;
+	switch (cx_optout_check(run->st, it->to, "sms")) {
+	case 1:
+		finish(it, "suppressed", CX_E_OPTED_OUT, 0,
+		    "the recipient has opted out");
+		return;
+	case -1:
+		finish(it, "failed", CX_E_STATE, 1,
+		    "cannot read opt-outs from the state store");
+		return;
+	}
+	if (in_flight(run, it)) {
+		finish(it, "duplicate", CX_E_DUPLICATE, 0,
+		    "id '%s' appears twice in this run", it->id);
+		return;
+	}
+	if (run->o->common.dry_run) {
+		finish(it, "dry_run", NULL, 0, "%s", "");
+		return;
+	}
+	j = cx_journal_begin(run->st, "sms", it->id, it->to, it->prov->name,
+	    run->o->resend_unknown, &prev);
+	if (j == CX_J_SENT) {
+		if (prev)
+			json_object_set_new(it->res, "provider_id",
+			    json_string(prev));
+		free(prev);
+		finish(it, "duplicate", CX_E_DUPLICATE, 0,
+		    "id '%s' was sent by an earlier run", it->id);
+		return;
+	}
+	free(prev);
+	if (j == CX_J_PENDING) {
+		finish(it, "unknown", CX_E_UNKNOWN, 0,
+		    "id '%s' was left pending by an earlier run that stopped: "
+		    "it may have been sent; not sent again (--resend-unknown "
+		    "overrides)", it->id);
+		return;
+	}
+	if (j < 0) {
+		finish(it, "failed", CX_E_STATE, 1,
+		    "cannot write the send journal");
+		return;
+	}
+	it->journaled = 1;
+	if (it->prov->ops == NULL) {
+		if (outbox_write(it) != 0) {
+			job_end(it, "failed");
+			finish(it, "failed", CX_E_STATE, 1,
+			    "cannot write the outbox %s: %s", run->outbox_path,
+			    strerror(errno));
+			return;
+		}
+		job_end(it, "outbox");
+		finish(it, "outbox", NULL, 0, "%s", "");
+		return;
+	}
+	it->job.pacer = it->prov->pacer;
+	it->job.timeout_ms = it->prov->timeout_ms;
+	it->job.max_retries = (int)run->o->retries;
+	it->job.proxy = it->prov->proxy;
+	it->job.build = job_build;
+	it->job.parse = job_parse;
+	it->job.done = job_done;
+	it->job.udata = it;
+	cx_dispatch_add(run->d, &it->job);
+}
+
+/* --- the loop ---------------------------------------------------------- */
+
+static void
+item_free(struct item *it)
+{
+	json_decref(it->rec);
+	json_decref(it->res);
+	json_decref(it->params);
+	free(it->text);
+	cx_result_clear(&it->job.result);
+	free(it);
+}
+
+static int
+journal_ends(struct cx_state *st, void *arg)
+{
+	struct run *run = arg;
+
+	for (struct item *it = run->head; it && it->done; it = it->next) {
+		if (!it->journaled || it->jstatus == NULL)
+			continue;
+		if (cx_journal_end(st, "sms", it->id, it->jstatus,
+		    it->job.result.provider_id) != 0)
+			return -1;
+		it->journaled = 0;
+	}
+	return 0;
+}
+
+/* Writes finished records from the head of the queue, in input order,
+ * after their journal rows are final: a record says "sent" on stdout only
+ * once the journal says so too. */
+static int
+write_ready(struct run *run)
+{
+	int wrote = 0;
+
+	if (run->head && run->head->done &&
+	    cx_state_tx(run->st, journal_ends, run) != 0)
+		cx_die(cx_state_path(run->st), "cannot update the send "
+		    "journal");
+	while (run->head && run->head->done) {
+		struct item *it = run->head;
+
+		cx_rec_set(it->rec, "sms", json_incref(it->res));
+		cx_ndjson_write(it->rec);
+		run->head = it->next;
+		if (run->head == NULL)
+			run->tail = NULL;
+		run->nitems--;
+		item_free(it);
+		wrote = 1;
+	}
+	return wrote;
+}
+
+static void
+add_item(struct run *run, json_t *rec, unsigned long lineno)
+{
+	struct item *it = cx_xcalloc(1, sizeof *it);
+
+	it->run = run;
+	it->rec = rec;
+	it->lineno = lineno;
+	if (run->tail)
+		run->tail->next = it;
+	else
+		run->head = it;
+	run->tail = it;
+	run->nitems++;
+	prepare(it);
+}
+
+/* Reading input: records enter the queue while it has room and the
+ * engine has no more than `queue` jobs waiting, so that a crash leaves
+ * few ids pending that never left. */
+struct admission {
+	struct run *run;
+	struct cx_ndjson_in *in;
+	int window, queue, eof;
+};
+
+static int
+admit_more(const struct admission *a)
+{
+	return !a->eof && !stopping && a->run->nitems < a->window &&
+	    cx_dispatch_busy(a->run->d) < a->queue && !cx_ndjson_closed();
+}
+
+static int
+admit(struct cx_state *st, void *arg)
+{
+	struct admission *a = arg;
+	int more = 1;
+	json_t *rec;
+
+	(void)st;
+	while (admit_more(a)) {
+		rec = cx_ndjson_try(a->in, &more);
+		if (rec)
+			add_item(a->run, rec, a->in->lineno);
+		else if (!more)
+			a->eof = 1;
+		else
+			break;
+	}
+	return 0;
+}
+
+static void
+setup(struct run *run)
+{
+	struct opts *o = run->o;
+	const struct cx_section *def;
+	char *err = NULL;
+	const char *qh;
+
+	run->cfg = cx_config_load(o->common.config, &err);
+	if (run->cfg == NULL)
+		config_die(err);
+	def = cx_config_get(run->cfg, "defaults", NULL);
+	if (def && cx_section_check(def, cx_config_defaults_keys, &err) != 0)
+		config_die(err);
+	run->region = o->region;
+	if (run->region == NULL && def)
+		run->region = cx_section_get(def, "region");
+	if (run->region && cx_phone_cc(run->region) == 0)
+		cx_die(NULL, "%s:%d: region: '%s' is not a known country code",
+		    run->cfg->path, cx_section_line(def, "region"),
+		    run->region);
+	run->tz = def ? cx_section_get(def, "tz") : NULL;
+	if (run->tz && !cx_tz_valid(run->tz))
+		cx_die(NULL, "%s:%d: tz: '%s' is not a known time zone",
+		    run->cfg->path, cx_section_line(def, "tz"), run->tz);
+	run->def_via = def ? cx_section_get(def, "via") : NULL;
+	qh = o->quiet_hours;
+	if (qh == NULL && def)
+		qh = cx_section_get(def, "quiet_hours");
+	if (qh) {
+		if (cx_window_parse(qh, &run->quiet) != 0)
+			cx_die(NULL, "%s:%d: quiet_hours: '%s' is not a window "
+			    "like 21:00-08:00", run->cfg->path,
+			    cx_section_line(def, "quiet_hours"), qh);
+		run->have_quiet = 1;
+	}
+	setup_providers(run);
+	run->tmpl_dir = cx_config_template_dir(run->cfg);
+	run->st = cx_state_open(o->common.state, &err);
+	if (run->st == NULL)
+		cx_die(NULL, "%s", err);
+	run->d = cx_dispatch_new((int)o->concurrency);
+}
+
+static void
+teardown(struct run *run)
+{
+	cx_dispatch_free(run->d);
+	for (int i = 0; i < run->nprov; i++) {
+		if (run->prov[i].ops && run->prov[i].ops->fini)
+			run->prov[i].ops->fini(&run->prov[i]);
+		cx_pacer_free(run->prov[i].pacer);
+	}
+	free(run->prov);
+	if (run->outbox_f && fclose(run->outbox_f) != 0)
+		cx_err(run->outbox_path, "%s", strerror(errno));
+	free(run->outbox_path);
+	free(run->tmpl_dir);
+	cx_state_close(run->st);
+	cx_config_free(run->cfg);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct opts o = { .max_segments = 10, .concurrency = 8, .retries = 3 };
+	struct run run = { .o = &o };
+	struct cx_ndjson_in in;
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct admission adm = { 0 };
+	int window, dirty = 0;
+
+	cx_init(argv[0]);
+	argp_parse(&argp, argc, argv, 0, NULL, &o);
+	setup(&run);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	cx_ndjson_open(&in, &o.common);
+	/* Records waiting to be written in order: enough to keep every
+	 * connection busy while a slow one holds the head. */
+	window = (int)o.concurrency * 4 + 16;
+
+	adm.run = &run;
+	adm.in = &in;
+	adm.window = window;
+	adm.queue = (int)o.concurrency * 2;
+	for (;;) {
+		int readable;
+
+		/* Every record admitted here is journalled as pending in one
+		 * transaction, committed before any of their requests leaves
+		 * (transfers start in cx_dispatch_step() below). */
+		if (admit_more(&adm) && cx_ndjson_ready(&in) &&
+		    cx_state_tx(run.st, admit, &adm) != 0)
+			cx_die(cx_state_path(run.st), "cannot write the send "
+			    "journal");
+		dirty |= write_ready(&run);
+		if (stopping && !adm.eof) {
+			cx_err(NULL, "stopped by a signal: finishing the %d "
+			    "messages in flight; the rest of the input is not "
+			    "read", cx_dispatch_busy(run.d));
+			cx_status_fatal();
+			adm.eof = 1;
+		}
+		if (run.head == NULL && (adm.eof || cx_ndjson_closed()))
+			break;
+		int want_input = admit_more(&adm);
+		if (dirty) {
+			/* Flush before waiting, unless input is already
+			 * there (bulk runs keep writing in large blocks). */
+			struct pollfd p = { .fd = in.fd, .events = POLLIN };
+
+			if (!want_input || poll(&p, 1, 0) == 0) {
+				cx_ndjson_flush();
+				dirty = 0;
+			}
+		}
+		if (want_input && cx_dispatch_busy(run.d) == 0) {
+			/* Only input can make progress: block on it. */
+			if (cx_ndjson_fill(&in) < 0)
+				adm.eof = 1;
+			continue;
+		}
+		readable = cx_dispatch_step(run.d, want_input ? in.fd : -1,
+		    -1);
+		if (readable && cx_ndjson_fill(&in) < 0)
+			adm.eof = 1;
+	}
+	cx_ndjson_close(&in);
+	cx_info(NULL, "%lu sent, %lu failed or unknown, %lu other "
+	    "(suppressed, deferred, duplicate, dry run)", run.n_sent,
+	    run.n_failed, run.n_other);
+	teardown(&run);
+	return cx_finish();
+}
