@@ -503,8 +503,11 @@ settle(struct cx_dispatch *d, struct cx_job *j)
 			    r->retry_after_s : 86400L * 365) * 1000LL;
 		else
 			delay = backoff_ms(d, j->attempts);
-		/* A rate limit holds every job of the pacer. */
-		if (p != NULL && (r->retry_after_s >= 0 || (r->code != NULL &&
+		/* A rate limit holds every job of the pacer, unless the
+		 * wait is too long to sleep through (then each job fails
+		 * on its own answer, and the run ends, retryable). */
+		if (p != NULL && r->retry_after_s <= CX_RETRY_AFTER_MAX &&
+		    (r->retry_after_s >= 0 || (r->code != NULL &&
 		    strcmp(r->code, CX_E_RATE_LIMITED) == 0)) &&
 		    p->hold_ms < now + (double)delay)
 			p->hold_ms = now + (double)delay;

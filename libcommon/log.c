@@ -64,6 +64,14 @@ cx_log_mask(const char *s)
 			cx_buf_addc(&b, *p++);
 			continue;
 		}
+		/* A date (YYYY-MM-DD) is not a phone number. */
+		if (!plus && strspn(q, "0123456789") == 4 && q[4] == '-' &&
+		    strspn(q + 5, "0123456789") == 2 && q[7] == '-' &&
+		    strspn(q + 8, "0123456789") == 2) {
+			cx_buf_add(&b, p, 10);
+			p += 10;
+			continue;
+		}
 		/* Measure the run. */
 		const char *e = q;
 		while (is_digit(*e) || ((*e == ' ' || *e == '-') &&

@@ -26,6 +26,9 @@ test_mask(void)
 	is_str(m, "line 12, id 123456, order W20251001",
 	    "short runs and ids after letters are kept");
 	free(m);
+	m = cx_log_mask("until 2025-10-02T08:00:00+08:00");
+	is_str(m, "until 2025-10-02T08:00:00+08:00", "dates are not masked");
+	free(m);
 	m = cx_log_mask("call 138-0013-8000 now");
 	is_str(m, "call ***-****-8000 now", "grouped digits are masked");
 	free(m);

@@ -1,0 +1,146 @@
+# cxkit.fish - fish completion for the cxkit programs
+#
+# SPDX-License-Identifier: MIT
+# One file for every program: it is installed as <program>.fish in a
+# vendor_completions.d directory for each program, and defines the
+# completions of all of them once, whichever is loaded first.
+#
+# To add a program: write its block at the end, starting with
+# `__cxkit_common PROG`.
+
+if not set -q __cxkit_completions_loaded
+    set -g __cxkit_completions_loaded 1
+
+    # The SMS provider types (cxkit(7), sms-send(1)).
+    set -g __cxkit_sms_types twilio vonage aliyun tencent kannel http outbox
+
+    # The configuration file in use: -c/--config on the command line, else
+    # $CXKIT_CONFIG, else $XDG_CONFIG_HOME/cxkit/config, else
+    # ~/.config/cxkit/config.
+    function __cxkit_config_file
+        set -l f
+        set -l tokens (commandline -opc)
+        set -l i 2
+        while test $i -le (count $tokens)
+            switch $tokens[$i]
+                case -c --config
+                    set -l j (math $i + 1)
+                    if test $j -le (count $tokens)
+                        set f $tokens[$j]
+                    end
+                case '--config=*'
+                    set f (string replace -- --config= '' $tokens[$i])
+                case '-c?*'
+                    set f (string sub -s 3 -- $tokens[$i])
+            end
+            set i (math $i + 1)
+        end
+        if test -z "$f"
+            if test -n "$CXKIT_CONFIG"
+                set f $CXKIT_CONFIG
+            else if string match -q '/*' -- "$XDG_CONFIG_HOME"
+                set f $XDG_CONFIG_HOME/cxkit/config
+            else
+                set f $HOME/.config/cxkit/config
+            end
+        end
+        string replace -r '^~/' "$HOME/" -- $f
+    end
+
+    # __cxkit_sections KIND [TYPE...]: the names of the [KIND NAME] sections
+    # of the configuration, only those whose `type` is one of the TYPEs when
+    # given.
+    function __cxkit_sections -a kind
+        set -l f (__cxkit_config_file)
+        test -r "$f"; or return 0
+        awk -v kind="$kind" -v types="$argv[2..-1]" '
+        function flush() {
+            if (name != "" && (types == "" || (type in want)))
+                print name
+            name = ""
+        }
+        BEGIN {
+            n = split(types, t, " ")
+            for (i = 1; i <= n; i++)
+                want[t[i]] = 1
+        }
+        /^[ \t]*\[/ {
+            flush()
+            s = $0
+            sub(/^[ \t]*\[[ \t]*/, "", s)
+            sub(/[ \t]*\].*$/, "", s)
+            split(s, a, /[ \t]+/)
+            if (a[1] == kind && a[2] != "")
+                name = a[2]
+            type = ""
+            next
+        }
+        /^[ \t]*type[ \t]*[=:]/ {
+            v = $0
+            sub(/^[^=:]*[=:][ \t]*/, "", v)
+            sub(/[ \t]*([;#].*)?$/, "", v)
+            type = v
+        }
+        END { flush() }' $f 2>/dev/null
+    end
+
+    # The template names: files NAME.txt and NAME.LANG.txt in the templates
+    # directory, and [template NAME] sections of the configuration.
+    function __cxkit_templates
+        set -l dir
+        if test -n "$CXKIT_TEMPLATES"
+            set dir $CXKIT_TEMPLATES
+        else
+            set -l f (__cxkit_config_file)
+            if test -f "$f"
+                if string match -q '*/*' -- $f
+                    set dir (string replace -r '/[^/]*$' '' -- $f)/templates
+                else
+                    set dir templates
+                end
+            else if string match -q '/*' -- "$XDG_CONFIG_HOME"
+                set dir $XDG_CONFIG_HOME/cxkit/templates
+            else
+                set dir $HOME/.config/cxkit/templates
+            end
+        end
+        begin
+            for f in $dir/*.txt
+                test -f $f; or continue
+                set -l n (string replace -r '\.txt$' '' -- (basename -- $f))
+                string replace -r '\.[A-Za-z]{2,3}(-[A-Za-z0-9]+)*$' '' -- $n
+            end
+            __cxkit_sections template
+        end | sort -u
+    end
+
+    # The options every program takes (cxkit(7)).
+    function __cxkit_common -a prog
+        complete -c $prog -f
+        complete -c $prog -s c -l config -r -F -d 'Read the configuration from FILE'
+        complete -c $prog -s n -l dry-run -d 'Check and render every record, send nothing'
+        complete -c $prog -l log-format -x -a 'text json' -d 'Diagnostics as text or JSON lines'
+        complete -c $prog -s q -l quiet -d 'Print errors only'
+        complete -c $prog -l rejects -r -F -d 'Append input lines that are not JSON objects to FILE'
+        complete -c $prog -l state -r -F -d 'Use the state database FILE'
+        complete -c $prog -s v -l verbose -d 'Say more on stderr (repeat for detail)'
+        complete -c $prog -s V -l version -d 'Print the version'
+        complete -c $prog -s '?' -l help -d 'Print the options'
+        complete -c $prog -l usage -d 'Print a short usage message'
+    end
+
+    # --- sms-send -------------------------------------------------------------
+    __cxkit_common sms-send
+    complete -c sms-send -l allow-sensitive -d 'Send texts with a payment card or resident ID number'
+    complete -c sms-send -l concurrency -x -d 'Requests in flight at once (default 8)'
+    complete -c sms-send -l from -x -d 'Sender when the record has no from'
+    complete -c sms-send -l max-segments -x -d 'Fail messages longer than N segments (default 10)'
+    complete -c sms-send -l quiet-hours -x -d 'Defer messages in this window (HH:MM-HH:MM)'
+    complete -c sms-send -l rate -x -d 'At most N messages a second per provider'
+    complete -c sms-send -l region -x -d 'Country (ISO 3166) of numbers without a country code'
+    complete -c sms-send -l resend-unknown -d 'Send again ids left with an unknown outcome'
+    complete -c sms-send -l retries -x -d 'Retries of a request that did not get through (default 3)'
+    complete -c sms-send -s t -l template -x -a '(__cxkit_templates)' -d 'Render the text from template NAME'
+    complete -c sms-send -l timeout -x -d 'Time limit of one request in seconds (default 30)'
+    complete -c sms-send -l via -x -a '(__cxkit_sections provider $__cxkit_sms_types; echo outbox)' -d 'Send through [provider NAME]'
+end
