@@ -182,6 +182,13 @@ cx_ndjson_fill(struct cx_ndjson_in *in)
 
 	if (in->eof)
 		return 0;
+	/* Drop what was consumed before growing: the buffer holds at most
+	 * the unread lines plus one chunk, whatever the input's size. */
+	if (in->off > 0) {
+		memmove(in->buf, in->buf + in->off, in->len - in->off);
+		in->len -= in->off;
+		in->off = 0;
+	}
 	if (in->cap - in->len < READ_CHUNK) {
 		in->cap = in->cap ? in->cap * 2 : 2 * READ_CHUNK;
 		while (in->cap - in->len < READ_CHUNK)

@@ -1116,6 +1116,8 @@ main(int argc, char *argv[])
 				dirty = 0;
 			}
 		}
+		if (want_input && cx_ndjson_ready(&in))
+			continue;	/* lines are buffered: no read */
 		if (want_input && cx_dispatch_busy(run.d) == 0) {
 			/* Only input can make progress: block on it. */
 			if (cx_ndjson_fill(&in) < 0)
