@@ -41,7 +41,7 @@ static const unsigned short gsm_extension[] = {
 
 /* Septets that cp costs in GSM-7: 1, 2 (extension), or 0 (not GSM). */
 static int
-gsm7_cost(unsigned cp)
+gsm7_cost_slow(unsigned cp)
 {
 	size_t i;
 
@@ -53,6 +53,24 @@ gsm7_cost(unsigned cp)
 		if (gsm_extension[i] == cp)
 			return 2;
 	return 0;
+}
+
+/* The cost of ASCII characters, looked up once: most texts are ASCII or
+ * CJK, and a linear search per character showed in profiles. */
+static int
+gsm7_cost(unsigned cp)
+{
+	static signed char ascii[128];
+	static int ready;
+
+	if (cp >= 128)
+		return gsm7_cost_slow(cp);
+	if (!ready) {
+		for (unsigned c = 0; c < 128; c++)
+			ascii[c] = (signed char)gsm7_cost_slow(c);
+		ready = 1;
+	}
+	return ascii[cp];
 }
 
 int
