@@ -670,3 +670,12 @@ cx_config_template_dir(const struct cx_config *cfg)
 		return cx_xasprintf("%s/.config/cxkit/templates", e);
 	return cx_xstrdup("templates");
 }
+
+void
+cx_secret_free(char *secret)
+{
+	if (secret != NULL) {
+		explicit_bzero(secret, strlen(secret));
+		free(secret);
+	}
+}

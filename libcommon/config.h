@@ -80,6 +80,8 @@ int cx_section_check(const struct cx_section *s, const char *const *allowed,
  * NULL with *err = "FILE:LINE: [kind name] needs key". */
 char *cx_section_secret(const struct cx_section *s, const char *key,
     char **err);
+/* Wipes and frees a secret from cx_section_secret() (NULL is fine). */
+void cx_secret_free(char *secret);
 /* Parses key as a number in [min,max]; returns 0 and sets *out (left
  * alone when the key is absent), or -1 with *err. */
 int cx_section_double(const struct cx_section *s, const char *key,

@@ -344,9 +344,7 @@ aliyun_fini(struct sms_prov *p)
 	struct aliyun *a = p->priv;
 
 	if (a != NULL) {
-		if (a->secret != NULL)
-			explicit_bzero(a->secret, strlen(a->secret));
-		free(a->secret);
+		cx_secret_free(a->secret);
 		free(a->host);
 		free(a->path);
 		free(a);

@@ -327,9 +327,7 @@ http_fini(struct sms_prov *p)
 	struct http *h = p->priv;
 
 	if (h != NULL) {
-		if (h->auth != NULL)
-			explicit_bzero(h->auth, strlen(h->auth));
-		free(h->auth);
+		cx_secret_free(h->auth);
 		free(h);
 	}
 	p->priv = NULL;

@@ -195,9 +195,7 @@ kannel_fini(struct sms_prov *p)
 	struct kannel *k = p->priv;
 
 	if (k != NULL) {
-		if (k->pass != NULL)
-			explicit_bzero(k->pass, strlen(k->pass));
-		free(k->pass);
+		cx_secret_free(k->pass);
 		free(k);
 	}
 	p->priv = NULL;

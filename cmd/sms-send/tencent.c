@@ -289,9 +289,7 @@ tencent_fini(struct sms_prov *p)
 	struct tencent *t = p->priv;
 
 	if (t != NULL) {
-		if (t->key != NULL)
-			explicit_bzero(t->key, strlen(t->key));
-		free(t->key);
+		cx_secret_free(t->key);
 		free(t->host);
 		free(t->path);
 		free(t);

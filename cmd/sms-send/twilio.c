@@ -206,9 +206,7 @@ twilio_fini(struct sms_prov *p)
 	struct twilio *t = p->priv;
 
 	if (t != NULL) {
-		if (t->token != NULL)
-			explicit_bzero(t->token, strlen(t->token));
-		free(t->token);
+		cx_secret_free(t->token);
 		free(t);
 	}
 	p->priv = NULL;

@@ -267,12 +267,8 @@ vonage_fini(struct sms_prov *p)
 	struct vonage *v = p->priv;
 
 	if (v != NULL) {
-		if (v->secret != NULL)
-			explicit_bzero(v->secret, strlen(v->secret));
-		if (v->sigsecret != NULL)
-			explicit_bzero(v->sigsecret, strlen(v->sigsecret));
-		free(v->secret);
-		free(v->sigsecret);
+		cx_secret_free(v->secret);
+		cx_secret_free(v->sigsecret);
 		free(v);
 	}
 	p->priv = NULL;
