@@ -10,6 +10,8 @@
 #   sh tests/mock/selftest.sh            (or: prove tests/mock/selftest.sh)
 
 set -u
+PYTHONDONTWRITEBYTECODE=1
+export PYTHONDONTWRITEBYTECODE
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/provider-mock.XXXXXX") || exit 1
 mpid=
