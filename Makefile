@@ -17,7 +17,7 @@ CC := cc
 endif
 
 PROGS := $(notdir $(wildcard cmd/*))
-PKGS  := libcurl jansson libpcre2-8 sqlite3 libcrypto libutf8proc inih
+PKGS  := libcurl jansson libpcre2-8 sqlite3 libcrypto libutf8proc inih opencc
 
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || cat VERSION 2>/dev/null || echo 0.1)
 
@@ -52,7 +52,7 @@ UNIT_T   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%.t)
 BINS     := $(PROGS:%=bin/%)
 
 .PHONY: all deps check check-unit check-cli demo install uninstall clean \
-	lint-man bench
+	lint-man bench fuzz fuzz-build
 all: deps $(BINS)
 
 deps:
@@ -88,7 +88,7 @@ FORCE:
 $(B)/tests/unit/%.t: $(B)/tests/unit/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-check: deps-check $(BINS) $(UNIT_T)
+check: deps-check $(BINS) $(UNIT_T) fuzz-build
 	@scripts/check $(B)
 
 check-unit: deps-check $(UNIT_T)
@@ -107,6 +107,32 @@ bench: deps-bench $(BINS)
 	@for b in bench/*.sh; do sh "$$b" || exit 1; done
 deps-bench:
 	@scripts/deps bench
+
+# Fuzz targets (libFuzzer, clang): tests/fuzz/NAME.c linked with every
+# libcommon object and the program files it names below.  `make check`
+# runs each briefly (tests/fuzz/run.sh); `make fuzz` for FUZZ_TIME s each.
+FUZZ_CC     ?= clang
+FUZZ_TIME   ?= 120
+FUZZ_FLAGS  := -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
+FUZZ_SRC    := $(wildcard tests/fuzz/*.c)
+FUZZ_BIN    := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+FUZZ_EXTRA_rules := build-fuzz/cmd/keyword-parse/rules.o \
+	build-fuzz/cmd/keyword-parse/packs.o
+FUZZ_LIBOBJ := $(LIB_SRC:%.c=build-fuzz/%.o)
+
+build-fuzz/%.o: %.c $(wildcard libcommon/*.h) $(wildcard cmd/*/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) -std=gnu11 $(FUZZ_FLAGS) \
+		-fsanitize=fuzzer-no-link -c -o $@ $<
+
+.SECONDEXPANSION:
+build-fuzz/%: build-fuzz/tests/fuzz/%.o $(FUZZ_LIBOBJ) $$(FUZZ_EXTRA_$$*)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+fuzz-build: deps-check $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	@FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run.sh
 
 lint-man:
 	@for m in man/*.[1-9]; do groff -mandoc -Tutf8 -ww -z "$$m" || exit 1; done
@@ -135,6 +161,6 @@ uninstall:
 		$(DESTDIR)$(DATADIR)/zsh/site-functions/_cxkit
 
 clean:
-	rm -rf build build-san bin
+	rm -rf build build-san build-fuzz bin
 
-.PRECIOUS: $(B)/%.o $(B)/tests/unit/%.o
+.PRECIOUS: $(B)/%.o $(B)/tests/unit/%.o build-fuzz/%.o

@@ -607,7 +607,8 @@ next_timer(const struct cx_dispatch *d)
 		return -1;
 	if (t <= now)
 		return 0;
-	return t - now > LONG_MAX / 2 ? LONG_MAX / 2 : (long)ceil(t - now);
+	/* At most a day: the caller loops again anyway. */
+	return t - now > 86400e3 ? 86400000L : (long)ceil(t - now);
 }
 
 static int

@@ -103,11 +103,12 @@ parse_line(struct cx_ndjson_in *in, const char *line, size_t len, int nl)
 			break;
 	if (i == len)
 		return NULL;
-	if (!cx_utf8_valid(line, len)) {
+	/* jansson checks UTF-8 itself; look closer only to say why. */
+	v = json_loadb(line, len, JSON_ALLOW_NUL, &jerr);
+	if (v == NULL && !cx_utf8_valid(line, len)) {
 		reject(in, line, len, nl, "invalid UTF-8");
 		return NULL;
 	}
-	v = json_loadb(line, len, JSON_ALLOW_NUL, &jerr);
 	if (v == NULL) {
 		char msg[256];
 

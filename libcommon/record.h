@@ -31,6 +31,7 @@
 #define CX_E_NOT_FOUND		"not_found"
 #define CX_E_UNKNOWN		"unknown"	/* outcome of a send is unknown */
 #define CX_E_STATE		"state_error"
+#define CX_E_MATCH_LIMIT	"match_limit"	/* a rule's pattern ran too long */
 
 /* The record's id as a string: "id" when it is a non-empty string or an
  * integer, else "h:" + the first 32 hex digits of SHA-256 over the

@@ -198,6 +198,7 @@ struct item {
 	char id[CX_ID_MAX];
 	char to[CX_PHONE_MAX];
 	char *text;
+	char *lang;		/* language recorded for the recipient */
 	json_t *params;
 	struct sms_prov *prov;
 	struct sms_msg msg;
@@ -584,6 +585,11 @@ prepare_text(struct item *it)
 		tmpl = run->o->tmpl;
 	if (lang == NULL)
 		lang = cx_rec_str(rec, "customer.lang");
+	if (lang == NULL && tmpl != NULL) {
+		/* The customer's own choice, recorded by keyword-parse. */
+		it->lang = cx_kv_get(run->st, "lang", it->to);
+		lang = it->lang;
+	}
 	if (tmpl == NULL) {
 		if (text == NULL || *text == '\0') {
 			finish(it, "failed", CX_E_MISSING_FIELD, 0,
@@ -899,6 +905,7 @@ item_free(struct item *it)
 	json_decref(it->res);
 	json_decref(it->params);
 	free(it->text);
+	free(it->lang);
 	cx_result_clear(&it->job.result);
 	free(it);
 }
