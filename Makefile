@@ -139,12 +139,13 @@ lint-man:
 
 install: $(BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions \
 		$(DESTDIR)$(DATADIR)/zsh/site-functions \
 		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d
 	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)
 	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5
 	install -m 0644 $(wildcard man/*.7) $(DESTDIR)$(MANDIR)/man7
 	for p in $(PROGS); do install -m 0644 completions/cxkit.bash \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions/$$p; done
@@ -154,7 +155,7 @@ install: $(BINS)
 
 uninstall:
 	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p \
-		$(DESTDIR)$(MANDIR)/man1/$$p.1 \
+		$(DESTDIR)$(MANDIR)/man1/$$p.1 $(DESTDIR)$(MANDIR)/man5/$$p.5 \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions/$$p \
 		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$$p.fish; done
 	rm -f $(DESTDIR)$(MANDIR)/man7/cxkit.7 \

@@ -169,4 +169,28 @@ _cxkit_sms_send_arg() {
 	esac
 }
 
-complete -F _cxkit sms-send
+# --- keyword-parse ----------------------------------------------------------
+_cxkit_keyword_parse_opts='--dump-packs --packs --record --region -r --rules'
+_cxkit_keyword_parse_arg() {
+	case $1 in
+	-r | --rules)
+		# Rules files: *.rules and directories first, else any file.
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -X '!*.rules' -- "$cur"
+		    compgen -d -- "$cur")
+		((${#COMPREPLY[@]})) ||
+		    mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		;;
+	--packs)
+		# A comma-separated list: complete its last name.
+		local pre=
+		[[ $cur == *,* ]] && pre=${cur%,*},
+		mapfile -t COMPREPLY < <(compgen -P "$pre" \
+		    -W 'optout csat language menu order none' -- "${cur##*,}")
+		;;
+	--region) ;;	# a country code to type
+	*) return 1 ;;
+	esac
+}
+
+complete -F _cxkit sms-send keyword-parse

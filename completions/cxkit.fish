@@ -143,4 +143,20 @@ if not set -q __cxkit_completions_loaded
     complete -c sms-send -s t -l template -x -a '(__cxkit_templates)' -d 'Render the text from template NAME'
     complete -c sms-send -l timeout -x -d 'Time limit of one request in seconds (default 30)'
     complete -c sms-send -l via -x -a '(__cxkit_sections provider $__cxkit_sms_types; echo outbox)' -d 'Send through [provider NAME]'
+
+    # --- keyword-parse --------------------------------------------------------
+    # __cxkit_packs: the pack names after the comma-separated list typed so far.
+    function __cxkit_packs
+        set -l tok (string replace -r -- '^--packs=' '' (commandline -ct))
+        set -l pre (string match -r -- '^.*,' $tok)
+        for p in optout csat language menu order none
+            printf '%s%s\n' "$pre" $p
+        end
+    end
+    __cxkit_common keyword-parse
+    complete -c keyword-parse -l dump-packs -d "Print the built-in packs' rules and exit"
+    complete -c keyword-parse -l packs -x -a '(__cxkit_packs)' -d 'Built-in packs to use, comma-separated, or none'
+    complete -c keyword-parse -l record -d 'Write opt-outs, opt-ins and language choices to the state store'
+    complete -c keyword-parse -l region -x -d 'Country (ISO 3166) of sender numbers without a country code'
+    complete -c keyword-parse -s r -l rules -r -F -a '(__fish_complete_suffix .rules)' -d 'Read rules from FILE (repeatable)'
 end

@@ -193,6 +193,7 @@ load_rules(struct kp_rules *rs, const struct opts *o)
 
 struct run {
 	struct opts *o;
+	struct cx_config *cfg;
 	struct kp_rules rules;
 	struct cx_state *st;
 	unsigned long n, failed;
@@ -253,7 +254,9 @@ record_choice(struct run *run, const json_t *rec, const struct kp_match *m,
 		const char *l = json_string_value(json_object_get(m->entities,
 		    "lang"));
 
-		if (l == NULL || cx_kv_put(run->st, "lang", addr, l, 0) != 0)
+		if (l == NULL)
+			return 0;	/* a rule that names no language */
+		if (cx_kv_put(run->st, "lang", addr, l, 0) != 0)
 			goto state;
 		return 1;
 	}
@@ -341,6 +344,24 @@ main(int argc, char *argv[])
 			    kp_packs[i].doc, kp_packs[i].text);
 		return cx_finish();
 	}
+	/* The configuration gives [defaults] region when --region does
+	 * not; nothing else in it concerns keyword-parse. */
+	run.cfg = cx_config_load(o.common.config, &err);
+	if (run.cfg == NULL)
+		cx_die(NULL, "%s", err);
+	if (o.region == NULL) {
+		const struct cx_section *def = cx_config_get(run.cfg,
+		    "defaults", NULL);
+
+		if (def && cx_section_check(def, cx_config_defaults_keys,
+		    &err) != 0)
+			cx_die(NULL, "%s", err);
+		o.region = def ? cx_section_get(def, "region") : NULL;
+		if (o.region && cx_phone_cc(o.region) == 0)
+			cx_die(NULL, "%s:%d: region: '%s' is not a known "
+			    "country code", run.cfg->path,
+			    cx_section_line(def, "region"), o.region);
+	}
 	run.rules.norm = cx_norm_new(&err);
 	if (run.rules.norm == NULL)
 		cx_die(NULL, "%s", err);
@@ -380,6 +401,7 @@ main(int argc, char *argv[])
 		cx_norm_free(norm);
 	}
 	cx_state_close(run.st);
+	cx_config_free(run.cfg);
 	free(o.rules);
 	return cx_finish();
 }

@@ -56,7 +56,7 @@ static const char email_re[] =
  * month first (8/10/2025; which comes first is the test's argument). */
 static const char date_ymd_re[] =
     "(?<![\\d])(\\d{4})\\s*[-/.年]\\s*(\\d{1,2})\\s*[-/.月]\\s*(\\d{1,2})"
-    "(?![\\d])";
+    "(?:\\s*[日号])?(?![\\d])";
 static const char date_xyz_re[] =
     "(?<![\\d])(\\d{1,2})[-/.](\\d{1,2})[-/.](\\d{4}|\\d{2})(?![\\d])";
 /* Phone-like runs, checked afterwards with cx_phone_e164(). */
@@ -676,6 +676,21 @@ set_entity_str(json_t *ent, const char *name, const char *s, size_t n,
 	free(v);
 }
 
+/* 1 when s is YYYY-M-D (or with '/' or '.'): a date, never a phone. */
+static int
+date_shaped(const char *s)
+{
+	size_t a = strspn(s, "0123456789"), b, c;
+
+	if (a != 4 || (s[4] != '-' && s[4] != '/' && s[4] != '.'))
+		return 0;
+	b = strspn(s + 5, "0123456789");
+	if (b < 1 || b > 2 || s[5 + b] != s[4])
+		return 0;
+	c = strspn(s + 6 + b, "0123456789");
+	return c >= 1 && c <= 2 && s[6 + b + c] == '\0';
+}
+
 /* Runs a compiled pattern: 1 matched, 0 not, -1 limit or error. */
 static int
 run_re(struct kp_rules *rs, pcre2_code *re, const char *s, size_t len,
@@ -842,6 +857,9 @@ eval(struct kp_rules *rs, const struct kp_rule *r, const struct kp_cond *c,
 				continue;
 			memcpy(buf, t->s + ov[0], n);
 			buf[n] = '\0';
+			/* 2025-10-08 is a date, not a landline number. */
+			if (date_shaped(buf))
+				continue;
 			if (cx_phone_e164(buf, c->region[0] ? c->region : NULL,
 			    e164, &why) != 0)
 				continue;

@@ -195,3 +195,31 @@ cxkit.7: $p is built, not planned"
 	done
 	report
 }
+
+# keyword-parse(5) documents every test of the rules format, as rules.c's
+# tests[] table names them, each as an item ".It Cm has_...".
+@test "keyword-parse(5) documents every test of the rules format" {
+	local t n=0
+	for t in $(sed -n 's/^[ 	]*{ "\(has_[a-z_]*\)", T_[A-Z_]* },.*/\1/p' \
+	    "$TOP/cmd/keyword-parse/rules.c"); do
+		has "$MAN/keyword-parse.5" "^\.It Cm $(ere "$t")$E" \
+		    "keyword-parse.5: test $t"
+		n=$((n + 1))
+	done
+	[ "$n" -ge 12 ]
+	report
+}
+
+# keyword-parse(1) documents every intent of the built-in packs, as
+# packs.c writes them ("intent = NAME"), each as an item ".It Li NAME".
+@test "keyword-parse(1) documents every intent of the built-in packs" {
+	local i n=0
+	for i in $(sed -n 's/^"intent = \([a-z_]*\)\\n"$/\1/p' \
+	    "$TOP/cmd/keyword-parse/packs.c" | sort -u) other; do
+		has "$MAN/keyword-parse.1" "^\.It Li $(ere "$i")$E" \
+		    "keyword-parse.1: intent $i"
+		n=$((n + 1))
+	done
+	[ "$n" -ge 8 ]
+	report
+}
