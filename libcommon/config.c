@@ -55,7 +55,7 @@ const char *const cx_config_secret_keys[] = {
 	"auth_token", "api_secret", "api_key_secret", "access_key_secret",
 	"secret_key", "password", "token", "secret", "signature_secret",
 	"app_secret", "corp_secret", "bot_token", "access_token",
-	"auth_header",
+	"auth_header", "webhook",
 	"webhook_secret", "signing_secret", "aes_key", NULL
 };
 

@@ -23,5 +23,8 @@
 #include "http.h"
 #include "dispatch.h"
 #include "record.h"
+#include "sendq.h"
+#include "split.h"
+#include "normalize.h"
 
 #endif

@@ -88,7 +88,7 @@ cx_provider_channel(const char *type)
 	    "tencent", "kannel", "http", "outbox", NULL };
 	static const char *const im[] = { "wecom-robot", "wecom-app",
 	    "dingtalk", "feishu", "slack", "teams", "telegram", "matrix",
-	    "xmpp", "im-http", "im-outbox", NULL };
+	    "xmpp", "webhook", "im-outbox", NULL };
 	int i;
 
 	for (i = 0; sms[i]; i++)

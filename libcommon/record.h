@@ -55,7 +55,7 @@ json_t *cx_rec_error(const char *code, const char *msg, int retryable);
 void cx_rec_set(json_t *obj, const char *key, json_t *value);
 
 /* Which program sends through a provider type: "sms" (twilio, vonage,
- * aliyun, tencent, kannel, http, outbox), "im" (wecom-robot, dingtalk,
+ * aliyun, tencent, kannel, http, outbox), "im" (wecom-robot, dingtalk, webhook,
  * ...), or NULL for a type no cxkit program knows.  Lets each sender skip
  * the other's [provider] sections yet refuse a misspelt type. */
 const char *cx_provider_channel(const char *type);

@@ -181,21 +181,13 @@ struct run {
 	struct sms_prov *prov;
 	int nprov;
 	struct sms_prov outbox;	/* the built-in outbox provider */
-	FILE *outbox_f;
-	char *outbox_path;
-	int outbox_told;
-	/* Records in input order; written from the head as they finish. */
-	struct item *head, *tail;
-	int nitems;
-	unsigned long n_sent, n_failed, n_other;
+	struct cx_sendq *q;
 };
 
+/* sms-send's part of a record (the loop's item holds rec, id, res). */
 struct item {
-	struct item *next;
+	struct cx_sendq_item *q;
 	struct run *run;
-	json_t *rec;
-	unsigned long lineno;
-	char id[CX_ID_MAX];
 	char to[CX_PHONE_MAX];
 	char *text;
 	char *lang;		/* language recorded for the recipient */
@@ -203,71 +195,9 @@ struct item {
 	struct sms_prov *prov;
 	struct sms_msg msg;
 	struct cx_job job;
-	json_t *res;		/* the "sms" object under construction */
-	int done;
-	int journaled;		/* a journal row is pending for this item */
-	const char *jstatus;	/* its final status, written with the record */
 };
 
-static volatile sig_atomic_t stopping;
-
-static void
-on_signal(int sig)
-{
-	if (stopping)
-		_exit(128 + sig);
-	stopping = 1;
-}
-
 /* --- the result object ------------------------------------------------ */
-
-static void
-item_where(const struct item *it, char *buf, size_t n)
-{
-	snprintf(buf, n, "<stdin>:%lu", it->lineno);
-}
-
-static void
-finish(struct item *it, const char *status, const char *code, int retryable,
-    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-/* Ends the item with status; with code, adds an error and logs it. */
-static void
-finish(struct item *it, const char *status, const char *code, int retryable,
-    const char *fmt, ...)
-{
-	json_t *r = it->res;
-
-	json_object_set_new(r, "status", json_string(status));
-	if (code) {
-		char where[48], *msg;
-		va_list ap;
-
-		va_start(ap, fmt);
-		if (vasprintf(&msg, fmt, ap) < 0)
-			msg = NULL;
-		va_end(ap);
-		json_object_set_new(r, "error", cx_rec_error(code,
-		    msg ? msg : code, retryable));
-		item_where(it, where, sizeof where);
-		if (strcmp(status, "failed") == 0 ||
-		    strcmp(status, "unknown") == 0)
-			cx_warn(where, "%s: %s", it->id, msg ? msg : code);
-		else
-			cx_info(where, "%s: %s", it->id, msg ? msg : code);
-		free(msg);
-	}
-	if (strcmp(status, "failed") == 0 || strcmp(status, "unknown") == 0) {
-		cx_status_fail();
-		it->run->n_failed++;
-	} else if (strcmp(status, "sent") == 0 ||
-	    strcmp(status, "outbox") == 0) {
-		it->run->n_sent++;
-	} else {
-		it->run->n_other++;
-	}
-	it->done = 1;
-}
 
 /* Puts the fields known before sending into the result, in the order
  * cxkit(7) lists them: status, to, provider, provider_id, segments,
@@ -275,7 +205,7 @@ finish(struct item *it, const char *status, const char *code, int retryable,
 static void
 result_head(struct item *it)
 {
-	json_t *r = it->res;
+	json_t *r = it->q->res;
 
 	json_object_set_new(r, "status", json_null());
 	if (it->to[0])
@@ -289,9 +219,9 @@ result_segments(struct item *it)
 {
 	if (it->msg.text == NULL)
 		return;
-	json_object_set_new(it->res, "segments",
+	json_object_set_new(it->q->res, "segments",
 	    json_integer(it->msg.seg.segments));
-	json_object_set_new(it->res, "encoding",
+	json_object_set_new(it->q->res, "encoding",
 	    json_string(cx_encoding_name(it->msg.seg.encoding)));
 }
 
@@ -441,58 +371,31 @@ static int
 outbox_write(struct item *it)
 {
 	struct run *run = it->run;
+	const char *path = it->prov->sec ? cx_section_get(it->prov->sec,
+	    "path") : NULL;
 	char ts[40];
 	json_t *line;
-	char *s;
 	int r;
 
-	if (run->outbox_f == NULL) {
-		const char *path = NULL;
-		char *dir;
-
-		if (it->prov->sec)
-			path = cx_section_get(it->prov->sec, "path");
-		if (path) {
-			run->outbox_path = cx_xstrdup(path);
-		} else {
-			dir = cx_xasprintf("%s/outbox", cx_state_dir(run->st));
-			if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-				cx_die(dir, "%s", strerror(errno));
-			run->outbox_path = cx_xasprintf("%s/sms.ndjson", dir);
-			free(dir);
-		}
-		run->outbox_f = fopen(run->outbox_path, "a");
-		if (run->outbox_f == NULL)
-			cx_die(run->outbox_path, "%s", strerror(errno));
-	}
-	if (!run->outbox_told && it->prov == &run->outbox) {
-		cx_notice(NULL, "no SMS provider configured: writing messages "
-		    "to the outbox %s (see sms-send(1) to configure one)",
-		    run->outbox_path);
-		run->outbox_told = 1;
-	}
 	line = json_pack("{s:s, s:s, s:s, s:s*, s:s, s:i, s:s}",
-	    "ts", cx_time_format(cx_now(), ts), "id", it->id, "to", it->to,
+	    "ts", cx_time_format(cx_now(), ts), "id", it->q->id, "to", it->to,
 	    "from", it->msg.from, "text", it->msg.text,
 	    "segments", it->msg.seg.segments,
 	    "encoding", cx_encoding_name(it->msg.seg.encoding));
-	s = json_dumps(line, JSON_COMPACT);
+	r = cx_sendq_outbox(run->q, path, it->prov == &run->outbox, line);
 	json_decref(line);
-	r = fprintf(run->outbox_f, "%s\n", s) < 0 ||
-	    fflush(run->outbox_f) != 0 ? -1 : 0;
-	free(s);
 	return r;
 }
 
 /* --- sending ---------------------------------------------------------- */
 
-/* Notes the journal's final status; write_ready() commits it, in one
- * transaction for all the records it writes, before writing them. */
+/* Notes the journal's final status: the loop commits it before the
+ * record is written. */
 static void
 job_end(struct item *it, const char *status)
 {
-	if (it->journaled)
-		it->jstatus = status;
+	cx_sendq_journal_end(it->q, it->q->id, status,
+	    it->job.result.provider_id);
 }
 
 static int
@@ -532,30 +435,21 @@ job_done(struct cx_job *j)
 	}
 	job_end(it, status);
 	if (r->provider_id)
-		json_object_set_new(it->res, "provider_id",
+		json_object_set_new(it->q->res, "provider_id",
 		    json_string(r->provider_id));
 	result_segments(it);
-	json_object_set_new(it->res, "attempts", json_integer(j->attempts));
+	json_object_set_new(it->q->res, "attempts", json_integer(j->attempts));
 	if (r->extra)
-		json_object_update(it->res, r->extra);
+		json_object_update(it->q->res, r->extra);
 	if (r->outcome == CX_OUT_OK)
-		finish(it, status, NULL, 0, "%s", "");
+		cx_sendq_finish(it->q, status, NULL, 0, "%s", "");
 	else
-		finish(it, status, r->code ? r->code : CX_E_PROVIDER_ERROR,
+		cx_sendq_finish(it->q, status, r->code ? r->code : CX_E_PROVIDER_ERROR,
 		    r->retryable, "%s", r->message ? r->message :
 		    "the provider did not accept the message");
 }
 
 /* --- preparing one record --------------------------------------------- */
-
-static int
-in_flight(struct run *run, const struct item *self)
-{
-	for (const struct item *x = run->head; x; x = x->next)
-		if (x != self && strcmp(x->id, self->id) == 0)
-			return 1;
-	return 0;
-}
 
 /* Renders the text (and, for template-only providers, the parameters).
  * Returns 0, or -1 after finish(). */
@@ -563,7 +457,7 @@ static int
 prepare_text(struct item *it)
 {
 	struct run *run = it->run;
-	const json_t *rec = it->rec;
+	const json_t *rec = it->q->rec;
 	const char *tmpl = cx_rec_str(rec, "template");
 	const char *text = cx_rec_str(rec, "text");
 	const char *lang = cx_rec_str(rec, "lang");
@@ -572,12 +466,12 @@ prepare_text(struct item *it)
 	const char *src;
 
 	if (json_object_get(rec, "template") && tmpl == NULL) {
-		finish(it, "failed", CX_E_BAD_FIELD, 0,
+		cx_sendq_finish(it->q, "failed", CX_E_BAD_FIELD, 0,
 		    "'template' is not a string");
 		return -1;
 	}
 	if (json_object_get(rec, "text") && text == NULL) {
-		finish(it, "failed", CX_E_BAD_FIELD, 0,
+		cx_sendq_finish(it->q, "failed", CX_E_BAD_FIELD, 0,
 		    "'text' is not a string");
 		return -1;
 	}
@@ -592,12 +486,12 @@ prepare_text(struct item *it)
 	}
 	if (tmpl == NULL) {
 		if (text == NULL || *text == '\0') {
-			finish(it, "failed", CX_E_MISSING_FIELD, 0,
+			cx_sendq_finish(it->q, "failed", CX_E_MISSING_FIELD, 0,
 			    "missing field 'text' (or 'template')");
 			return -1;
 		}
 		if (need_tmpl) {
-			finish(it, "failed", CX_E_TEMPLATE_REQUIRED, 0,
+			cx_sendq_finish(it->q, "failed", CX_E_TEMPLATE_REQUIRED, 0,
 			    "%s sends only approved templates, not free "
 			    "text: give 'template' and map it in "
 			    "[template NAME] of the config",
@@ -617,7 +511,7 @@ prepare_text(struct item *it)
 		const char *plist = ts ? cx_section_get(ts, "params") : NULL;
 
 		if (code == NULL) {
-			finish(it, "failed", CX_E_TEMPLATE_MISSING, 0,
+			cx_sendq_finish(it->q, "failed", CX_E_TEMPLATE_MISSING, 0,
 			    "template '%s' has no %s: add [template %s] "
 			    "%s = ... to the config", tmpl, key, tmpl, key);
 			return -1;
@@ -641,7 +535,7 @@ prepare_text(struct item *it)
 					json_object_set_new(it->params, n,
 					    json_string(num));
 				} else {
-					finish(it, "failed", CX_E_TEMPLATE_VAR,
+					cx_sendq_finish(it->q, "failed", CX_E_TEMPLATE_VAR,
 					    0, "template '%s': parameter '%s' "
 					    "is missing", tmpl, n);
 					free(copy);
@@ -657,10 +551,10 @@ prepare_text(struct item *it)
 		if (need_tmpl)
 			return 0;	/* the provider holds the text */
 		if (errno == EINVAL)
-			finish(it, "failed", CX_E_BAD_FIELD, 0,
+			cx_sendq_finish(it->q, "failed", CX_E_BAD_FIELD, 0,
 			    "'%s' is not a valid template name", tmpl);
 		else
-			finish(it, "failed", CX_E_TEMPLATE_MISSING, 0,
+			cx_sendq_finish(it->q, "failed", CX_E_TEMPLATE_MISSING, 0,
 			    "no template '%s'%s%s in %s", tmpl,
 			    lang ? " for language " : "", lang ? lang : "",
 			    run->tmpl_dir);
@@ -669,18 +563,18 @@ prepare_text(struct item *it)
 	src = cx_tmpl_load(path, &err);
 	free(path);
 	if (src == NULL) {
-		finish(it, "failed", CX_E_TEMPLATE_MISSING, 0, "%s", err);
+		cx_sendq_finish(it->q, "failed", CX_E_TEMPLATE_MISSING, 0, "%s", err);
 		free(err);
 		return -1;
 	}
 	it->text = cx_tmpl_render(src, rec, &missing, &err);
 	if (it->text == NULL) {
 		if (missing)
-			finish(it, "failed", CX_E_TEMPLATE_VAR, 0,
+			cx_sendq_finish(it->q, "failed", CX_E_TEMPLATE_VAR, 0,
 			    "template '%s': variable '%s' is missing", tmpl,
 			    missing);
 		else
-			finish(it, "failed", CX_E_TEMPLATE_MISSING, 0,
+			cx_sendq_finish(it->q, "failed", CX_E_TEMPLATE_MISSING, 0,
 			    "template '%s': %s", tmpl, err ? err : "malformed");
 		free(missing);
 		free(err);
@@ -694,7 +588,7 @@ static int
 maybe_defer(struct item *it)
 {
 	struct run *run = it->run;
-	json_t *nb = json_object_get(it->rec, "not_before");
+	json_t *nb = json_object_get(it->q->rec, "not_before");
 	cx_ms now = cx_now(), t, until;
 	const char *tz;
 	char buf[40];
@@ -702,20 +596,20 @@ maybe_defer(struct item *it)
 	if (nb) {
 		if (!json_is_string(nb) ||
 		    cx_time_parse(json_string_value(nb), &t) != 0) {
-			finish(it, "failed", CX_E_BAD_FIELD, 0,
+			cx_sendq_finish(it->q, "failed", CX_E_BAD_FIELD, 0,
 			    "'not_before' is not an RFC 3339 time");
 			return 1;
 		}
 		if (t > now) {
-			finish(it, "deferred", NULL, 0, "%s", "");
+			cx_sendq_finish(it->q, "deferred", NULL, 0, "%s", "");
 			return 1;
 		}
 	}
 	if (!run->have_quiet)
 		return 0;
-	tz = cx_rec_str(it->rec, "customer.tz");
+	tz = cx_rec_str(it->q->rec, "customer.tz");
 	if (tz && !cx_tz_valid(tz)) {
-		finish(it, "failed", CX_E_BAD_FIELD, 0,
+		cx_sendq_finish(it->q, "failed", CX_E_BAD_FIELD, 0,
 		    "'customer.tz' is not a known time zone: %s", tz);
 		return 1;
 	}
@@ -726,9 +620,9 @@ maybe_defer(struct item *it)
 	until = cx_window_until(&run->quiet, tz, now);
 	if (until == 0)
 		return 0;
-	cx_rec_set(it->rec, "not_before",
+	cx_rec_set(it->q->rec, "not_before",
 	    json_string(cx_time_format_tz(until, tz, buf)));
-	finish(it, "deferred", CX_E_QUIET_HOURS, 1,
+	cx_sendq_finish(it->q, "deferred", CX_E_QUIET_HOURS, 1,
 	    "quiet hours in %s until %s", tz ? tz : "UTC", buf);
 	return 1;
 }
@@ -737,18 +631,16 @@ static void
 prepare(struct item *it)
 {
 	struct run *run = it->run;
-	const json_t *rec = it->rec;
+	const json_t *rec = it->q->rec;
 	const char *via = cx_rec_str(rec, "via");
 	json_t *tov = json_object_get(rec, "to");
 	const char *to, *why, *what;
 	char *prev = NULL;
 	int j;
 
-	cx_rec_id(rec, it->id);
-	it->res = json_object();
 	if (json_object_get(rec, "via") && via == NULL) {
 		result_head(it);
-		finish(it, "failed", CX_E_BAD_FIELD, 0,
+		cx_sendq_finish(it->q, "failed", CX_E_BAD_FIELD, 0,
 		    "'via' is not a string");
 		return;
 	}
@@ -758,29 +650,29 @@ prepare(struct item *it)
 	to = json_string_value(tov);
 	if (tov && to == NULL) {
 		result_head(it);
-		finish(it, "failed", CX_E_BAD_FIELD, 0,
+		cx_sendq_finish(it->q, "failed", CX_E_BAD_FIELD, 0,
 		    "'to' is not a string");
 		return;
 	}
 	if (to && cx_phone_e164(to, run->region, it->to, &why) != 0) {
 		it->to[0] = '\0';
 		result_head(it);
-		finish(it, "failed", CX_E_INVALID_NUMBER, 0,
+		cx_sendq_finish(it->q, "failed", CX_E_INVALID_NUMBER, 0,
 		    "'to' is not a valid phone number: %s", why);
 		return;
 	}
 	result_head(it);
 	if (to == NULL) {
-		finish(it, "failed", CX_E_MISSING_FIELD, 0,
+		cx_sendq_finish(it->q, "failed", CX_E_MISSING_FIELD, 0,
 		    "missing field 'to'");
 		return;
 	}
 	if (it->prov == NULL) {
 		if (via)
-			finish(it, "failed", CX_E_UNKNOWN_PROVIDER, 0,
+			cx_sendq_finish(it->q, "failed", CX_E_UNKNOWN_PROVIDER, 0,
 			    "'via': no [provider %s] for SMS", via);
 		else
-			finish(it, "failed", CX_E_UNKNOWN_PROVIDER, 0,
+			cx_sendq_finish(it->q, "failed", CX_E_UNKNOWN_PROVIDER, 0,
 			    "several SMS providers are configured: name one "
 			    "with --via, 'via' or [defaults] via");
 		return;
@@ -788,7 +680,7 @@ prepare(struct item *it)
 	if (prepare_text(it) != 0)
 		return;
 	it->msg.rec = rec;
-	it->msg.id = it->id;
+	it->msg.id = it->q->id;
 	it->msg.to = it->to;
 	it->msg.text = it->text;
 	it->msg.from = cx_rec_str(rec, "from");
@@ -799,14 +691,14 @@ prepare(struct item *it)
 		if (!run->o->allow_sensitive &&
 		    cx_text_sensitive(it->text, &what)) {
 			result_segments(it);
-			finish(it, "failed", CX_E_SENSITIVE, 0,
+			cx_sendq_finish(it->q, "failed", CX_E_SENSITIVE, 0,
 			    "the text contains a %s: never sent by SMS "
 			    "(--allow-sensitive overrides)", what);
 			return;
 		}
 		if (it->msg.seg.segments > run->o->max_segments) {
 			result_segments(it);
-			finish(it, "failed", CX_E_TOO_LONG, 0,
+			cx_sendq_finish(it->q, "failed", CX_E_TOO_LONG, 0,
 			    "%d segments, more than --max-segments %ld",
 			    it->msg.seg.segments, run->o->max_segments);
 			return;
@@ -818,7 +710,7 @@ prepare(struct item *it)
 
 		json_object_foreach(it->params, k, v) {
 			if (cx_text_sensitive(json_string_value(v), &what)) {
-				finish(it, "failed", CX_E_SENSITIVE, 0,
+				cx_sendq_finish(it->q, "failed", CX_E_SENSITIVE, 0,
 				    "template parameter '%s' contains a %s: "
 				    "never sent by SMS (--allow-sensitive "
 				    "overrides)", k, what);
@@ -831,58 +723,56 @@ prepare(struct item *it)
 		return;
 	switch (cx_optout_check(run->st, it->to, "sms")) {
 	case 1:
-		finish(it, "suppressed", CX_E_OPTED_OUT, 0,
+		cx_sendq_finish(it->q, "suppressed", CX_E_OPTED_OUT, 0,
 		    "the recipient has opted out");
 		return;
 	case -1:
-		finish(it, "failed", CX_E_STATE, 1,
+		cx_sendq_finish(it->q, "failed", CX_E_STATE, 1,
 		    "cannot read opt-outs from the state store");
 		return;
 	}
-	if (in_flight(run, it)) {
-		finish(it, "duplicate", CX_E_DUPLICATE, 0,
-		    "id '%s' appears twice in this run", it->id);
+	if (cx_sendq_duplicate(it->q)) {
+		cx_sendq_finish(it->q, "duplicate", CX_E_DUPLICATE, 0,
+		    "id '%s' appears twice in this run", it->q->id);
 		return;
 	}
 	if (run->o->common.dry_run) {
-		finish(it, "dry_run", NULL, 0, "%s", "");
+		cx_sendq_finish(it->q, "dry_run", NULL, 0, "%s", "");
 		return;
 	}
-	j = cx_journal_begin(run->st, "sms", it->id, it->to, it->prov->name,
+	j = cx_sendq_journal_begin(it->q, it->q->id, it->to, it->prov->name,
 	    run->o->resend_unknown, &prev);
 	if (j == CX_J_SENT) {
 		if (prev)
-			json_object_set_new(it->res, "provider_id",
+			json_object_set_new(it->q->res, "provider_id",
 			    json_string(prev));
 		free(prev);
-		finish(it, "duplicate", CX_E_DUPLICATE, 0,
-		    "id '%s' was sent by an earlier run", it->id);
+		cx_sendq_finish(it->q, "duplicate", CX_E_DUPLICATE, 0,
+		    "id '%s' was sent by an earlier run", it->q->id);
 		return;
 	}
 	free(prev);
 	if (j == CX_J_PENDING) {
-		finish(it, "unknown", CX_E_UNKNOWN, 0,
+		cx_sendq_finish(it->q, "unknown", CX_E_UNKNOWN, 0,
 		    "id '%s' was left pending by an earlier run that stopped: "
 		    "it may have been sent; not sent again (--resend-unknown "
-		    "overrides)", it->id);
+		    "overrides)", it->q->id);
 		return;
 	}
 	if (j < 0) {
-		finish(it, "failed", CX_E_STATE, 1,
+		cx_sendq_finish(it->q, "failed", CX_E_STATE, 1,
 		    "cannot write the send journal");
 		return;
 	}
-	it->journaled = 1;
 	if (it->prov->ops == NULL) {
 		if (outbox_write(it) != 0) {
 			job_end(it, "failed");
-			finish(it, "failed", CX_E_STATE, 1,
-			    "cannot write the outbox %s: %s", run->outbox_path,
-			    strerror(errno));
+			cx_sendq_finish(it->q, "failed", CX_E_STATE, 1,
+			    "cannot write the outbox: %s", strerror(errno));
 			return;
 		}
 		job_end(it, "outbox");
-		finish(it, "outbox", NULL, 0, "%s", "");
+		cx_sendq_finish(it->q, "outbox", NULL, 0, "%s", "");
 		return;
 	}
 	it->job.pacer = it->prov->pacer;
@@ -896,13 +786,25 @@ prepare(struct item *it)
 	cx_dispatch_add(run->d, &it->job);
 }
 
-/* --- the loop ---------------------------------------------------------- */
+/* --- the loop's callbacks ----------------------------------------------- */
 
 static void
-item_free(struct item *it)
+sms_prepare(struct cx_sendq_item *qi, void *arg)
 {
-	json_decref(it->rec);
-	json_decref(it->res);
+	struct item *it = cx_xcalloc(1, sizeof *it);
+
+	it->q = qi;
+	it->run = arg;
+	qi->udata = it;
+	prepare(it);
+}
+
+static void
+sms_release(struct cx_sendq_item *qi, void *arg)
+{
+	struct item *it = qi->udata;
+
+	(void)arg;
 	json_decref(it->params);
 	free(it->text);
 	free(it->lang);
@@ -910,101 +812,9 @@ item_free(struct item *it)
 	free(it);
 }
 
-static int
-journal_ends(struct cx_state *st, void *arg)
-{
-	struct run *run = arg;
-
-	for (struct item *it = run->head; it && it->done; it = it->next) {
-		if (!it->journaled || it->jstatus == NULL)
-			continue;
-		if (cx_journal_end(st, "sms", it->id, it->jstatus,
-		    it->job.result.provider_id) != 0)
-			return -1;
-		it->journaled = 0;
-	}
-	return 0;
-}
-
-/* Writes finished records from the head of the queue, in input order,
- * after their journal rows are final: a record says "sent" on stdout only
- * once the journal says so too. */
-static int
-write_ready(struct run *run)
-{
-	int wrote = 0;
-
-	if (run->head && run->head->done &&
-	    cx_state_tx(run->st, journal_ends, run) != 0)
-		cx_die(cx_state_path(run->st), "cannot update the send "
-		    "journal");
-	while (run->head && run->head->done) {
-		struct item *it = run->head;
-
-		cx_rec_set(it->rec, "sms", json_incref(it->res));
-		cx_ndjson_write(it->rec);
-		run->head = it->next;
-		if (run->head == NULL)
-			run->tail = NULL;
-		run->nitems--;
-		item_free(it);
-		wrote = 1;
-	}
-	return wrote;
-}
-
-static void
-add_item(struct run *run, json_t *rec, unsigned long lineno)
-{
-	struct item *it = cx_xcalloc(1, sizeof *it);
-
-	it->run = run;
-	it->rec = rec;
-	it->lineno = lineno;
-	if (run->tail)
-		run->tail->next = it;
-	else
-		run->head = it;
-	run->tail = it;
-	run->nitems++;
-	prepare(it);
-}
-
-/* Reading input: records enter the queue while it has room and the
- * engine has no more than `queue` jobs waiting, so that a crash leaves
- * few ids pending that never left. */
-struct admission {
-	struct run *run;
-	struct cx_ndjson_in *in;
-	int window, queue, eof;
+static const struct cx_sendq_ops sms_ops = {
+	.chan = "sms", .prepare = sms_prepare, .release = sms_release,
 };
-
-static int
-admit_more(const struct admission *a)
-{
-	return !a->eof && !stopping && a->run->nitems < a->window &&
-	    cx_dispatch_busy(a->run->d) < a->queue && !cx_ndjson_closed();
-}
-
-static int
-admit(struct cx_state *st, void *arg)
-{
-	struct admission *a = arg;
-	int more = 1;
-	json_t *rec;
-
-	(void)st;
-	while (admit_more(a)) {
-		rec = cx_ndjson_try(a->in, &more);
-		if (rec)
-			add_item(a->run, rec, a->in->lineno);
-		else if (!more)
-			a->eof = 1;
-		else
-			break;
-	}
-	return 0;
-}
 
 static void
 setup(struct run *run)
@@ -1053,6 +863,8 @@ setup(struct run *run)
 static void
 teardown(struct run *run)
 {
+	/* The engine first: it drops unfinished jobs, which point into the
+	 * loop's records. */
 	cx_dispatch_free(run->d);
 	for (int i = 0; i < run->nprov; i++) {
 		if (run->prov[i].ops && run->prov[i].ops->fini)
@@ -1060,9 +872,7 @@ teardown(struct run *run)
 		cx_pacer_free(run->prov[i].pacer);
 	}
 	free(run->prov);
-	if (run->outbox_f && fclose(run->outbox_f) != 0)
-		cx_err(run->outbox_path, "%s", strerror(errno));
-	free(run->outbox_path);
+	cx_sendq_free(run->q);
 	free(run->tmpl_dir);
 	cx_state_close(run->st);
 	cx_config_free(run->cfg);
@@ -1074,72 +884,19 @@ main(int argc, char *argv[])
 	struct opts o = { .max_segments = 10, .concurrency = 8, .retries = 3 };
 	struct run run = { .o = &o };
 	struct cx_ndjson_in in;
-	struct sigaction sa = { .sa_handler = on_signal };
-	struct admission adm = { 0 };
-	int window, dirty = 0;
+	unsigned long sent, failed, other;
 
 	cx_init(argv[0]);
 	argp_parse(&argp, argc, argv, 0, NULL, &o);
 	setup(&run);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	run.q = cx_sendq_new(&sms_ops, &run, run.st, run.d,
+	    (int)o.concurrency);
 	cx_ndjson_open(&in, &o.common);
-	/* Records waiting to be written in order: enough to keep every
-	 * connection busy while a slow one holds the head. */
-	window = (int)o.concurrency * 4 + 16;
-
-	adm.run = &run;
-	adm.in = &in;
-	adm.window = window;
-	adm.queue = (int)o.concurrency * 2;
-	for (;;) {
-		int readable;
-
-		/* Every record admitted here is journalled as pending in one
-		 * transaction, committed before any of their requests leaves
-		 * (transfers start in cx_dispatch_step() below). */
-		if (admit_more(&adm) && cx_ndjson_ready(&in) &&
-		    cx_state_tx(run.st, admit, &adm) != 0)
-			cx_die(cx_state_path(run.st), "cannot write the send "
-			    "journal");
-		dirty |= write_ready(&run);
-		if (stopping && !adm.eof) {
-			cx_err(NULL, "stopped by a signal: finishing the %d "
-			    "messages in flight; the rest of the input is not "
-			    "read", cx_dispatch_busy(run.d));
-			cx_status_fatal();
-			adm.eof = 1;
-		}
-		if (run.head == NULL && (adm.eof || cx_ndjson_closed()))
-			break;
-		int want_input = admit_more(&adm);
-		if (dirty) {
-			/* Flush before waiting, unless input is already
-			 * there (bulk runs keep writing in large blocks). */
-			struct pollfd p = { .fd = in.fd, .events = POLLIN };
-
-			if (!want_input || poll(&p, 1, 0) == 0) {
-				cx_ndjson_flush();
-				dirty = 0;
-			}
-		}
-		if (want_input && cx_ndjson_ready(&in))
-			continue;	/* lines are buffered: no read */
-		if (want_input && cx_dispatch_busy(run.d) == 0) {
-			/* Only input can make progress: block on it. */
-			if (cx_ndjson_fill(&in) < 0)
-				adm.eof = 1;
-			continue;
-		}
-		readable = cx_dispatch_step(run.d, want_input ? in.fd : -1,
-		    -1);
-		if (readable && cx_ndjson_fill(&in) < 0)
-			adm.eof = 1;
-	}
+	cx_sendq_run(run.q, &in);
 	cx_ndjson_close(&in);
+	cx_sendq_counts(run.q, &sent, &failed, &other);
 	cx_info(NULL, "%lu sent, %lu failed or unknown, %lu other "
-	    "(suppressed, deferred, duplicate, dry run)", run.n_sent,
-	    run.n_failed, run.n_other);
+	    "(suppressed, deferred, duplicate, dry run)", sent, failed, other);
 	teardown(&run);
 	return cx_finish();
 }

@@ -1,0 +1,380 @@
+/* sendq.c - the loop every sender shares: read, prepare, send, write in order
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cxtime.h"
+#include "log.h"
+#include "sendq.h"
+#include "xwrap.h"
+
+struct cx_jrow {
+	char *key;
+	const char *status;	/* NULL until cx_sendq_journal_end() */
+	char *provider_id;
+	int open;		/* begun here, not yet made final */
+};
+
+struct cx_sendq {
+	const struct cx_sendq_ops *ops;
+	void *arg;
+	struct cx_state *st;
+	struct cx_dispatch *d;
+	struct cx_ndjson_in *in;
+	struct cx_sendq_item *head, *tail;
+	int nitems, window, queue, eof;
+	FILE *outbox;
+	char *outbox_path;
+	int outbox_told;
+	unsigned long n_sent, n_failed, n_other;
+};
+
+static volatile sig_atomic_t stopping;
+
+static void
+on_signal(int sig)
+{
+	if (stopping)
+		_exit(128 + sig);
+	stopping = 1;
+}
+
+struct cx_sendq *
+cx_sendq_new(const struct cx_sendq_ops *ops, void *arg, struct cx_state *st,
+    struct cx_dispatch *d, int concurrency)
+{
+	struct cx_sendq *q = cx_xcalloc(1, sizeof *q);
+
+	q->ops = ops;
+	q->arg = arg;
+	q->st = st;
+	q->d = d;
+	/* Records waiting to be written in order: enough to keep every
+	 * connection busy while a slow one holds the head. */
+	q->window = concurrency * 4 + 16;
+	/* Jobs waiting in the engine: a crash leaves at most these (and
+	 * those in flight) pending, never sent twice. */
+	q->queue = concurrency * 2;
+	return q;
+}
+
+const char *
+cx_sendq_where(const struct cx_sendq_item *it)
+{
+	static char where[48];
+
+	snprintf(where, sizeof where, "<stdin>:%lu", it->lineno);
+	return where;
+}
+
+void
+cx_sendq_finish(struct cx_sendq_item *it, const char *status,
+    const char *code, int retryable, const char *fmt, ...)
+{
+	int bad = strcmp(status, "failed") == 0 ||
+	    strcmp(status, "unknown") == 0;
+
+	cx_rec_set(it->res, "status", json_string(status));
+	if (code) {
+		char *msg = NULL;
+		va_list ap;
+
+		va_start(ap, fmt);
+		if (vasprintf(&msg, fmt, ap) < 0)
+			msg = NULL;
+		va_end(ap);
+		json_object_set_new(it->res, "error", cx_rec_error(code,
+		    msg ? msg : code, retryable));
+		cx_log(bad ? CX_LOG_WARN : CX_LOG_INFO, cx_sendq_where(it),
+		    "%s: %s", it->id, msg ? msg : code);
+		free(msg);
+	}
+	if (bad) {
+		cx_status_fail();
+		it->q->n_failed++;
+	} else if (strcmp(status, "sent") == 0 ||
+	    strcmp(status, "outbox") == 0) {
+		it->q->n_sent++;
+	} else {
+		it->q->n_other++;
+	}
+	it->done = 1;
+}
+
+int
+cx_sendq_journal_begin(struct cx_sendq_item *it, const char *key,
+    const char *to, const char *provider, int resend_unknown, char **prev)
+{
+	int j = cx_journal_begin(it->q->st, it->q->ops->chan, key, to,
+	    provider, resend_unknown, prev);
+
+	if (j == CX_J_NEW) {
+		struct cx_jrow *r;
+
+		it->rows = cx_xrealloc(it->rows,
+		    (size_t)(it->nrows + 1) * sizeof *it->rows);
+		r = &it->rows[it->nrows++];
+		memset(r, 0, sizeof *r);
+		r->key = cx_xstrdup(key);
+		r->open = 1;
+	}
+	return j;
+}
+
+void
+cx_sendq_journal_end(struct cx_sendq_item *it, const char *key,
+    const char *status, const char *provider_id)
+{
+	for (int i = 0; i < it->nrows; i++) {
+		struct cx_jrow *r = &it->rows[i];
+
+		if (r->open && strcmp(r->key, key) == 0) {
+			r->status = status;
+			free(r->provider_id);
+			r->provider_id = provider_id ?
+			    cx_xstrdup(provider_id) : NULL;
+			return;
+		}
+	}
+}
+
+int
+cx_sendq_duplicate(const struct cx_sendq_item *it)
+{
+	for (const struct cx_sendq_item *x = it->q->head; x; x = x->next)
+		if (x != it && strcmp(x->id, it->id) == 0)
+			return 1;
+	return 0;
+}
+
+int
+cx_sendq_outbox(struct cx_sendq *q, const char *path, int tell,
+    const json_t *line)
+{
+	char *s;
+	int r;
+
+	if (q->outbox == NULL) {
+		if (path) {
+			q->outbox_path = cx_xstrdup(path);
+		} else {
+			char *dir = cx_xasprintf("%s/outbox",
+			    cx_state_dir(q->st));
+
+			if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+				cx_die(dir, "%s", strerror(errno));
+			q->outbox_path = cx_xasprintf("%s/%s.ndjson", dir,
+			    q->ops->chan);
+			free(dir);
+		}
+		q->outbox = fopen(q->outbox_path, "a");
+		if (q->outbox == NULL)
+			cx_die(q->outbox_path, "%s", strerror(errno));
+	}
+	if (tell && !q->outbox_told) {
+		cx_notice(NULL, "no %s provider configured: writing messages "
+		    "to the outbox %s (see %s(1) to configure one)",
+		    strcmp(q->ops->chan, "sms") == 0 ? "SMS" : "IM",
+		    q->outbox_path, cx_prog);
+		q->outbox_told = 1;
+	}
+	s = json_dumps(line, JSON_COMPACT);
+	r = s == NULL || fprintf(q->outbox, "%s\n", s) < 0 ||
+	    fflush(q->outbox) != 0 ? -1 : 0;
+	free(s);
+	return r;
+}
+
+/* --- the loop ------------------------------------------------------------ */
+
+static int
+journal_ends(struct cx_state *st, void *arg)
+{
+	struct cx_sendq *q = arg;
+
+	for (struct cx_sendq_item *it = q->head; it && it->done;
+	    it = it->next) {
+		for (int i = 0; i < it->nrows; i++) {
+			struct cx_jrow *r = &it->rows[i];
+
+			if (!r->open)
+				continue;
+			if (cx_journal_end(st, q->ops->chan, r->key,
+			    r->status ? r->status : "failed",
+			    r->provider_id) != 0)
+				return -1;
+			r->open = 0;
+		}
+	}
+	return 0;
+}
+
+static void
+item_free(struct cx_sendq *q, struct cx_sendq_item *it)
+{
+	if (q->ops->release)
+		q->ops->release(it, q->arg);
+	for (int i = 0; i < it->nrows; i++) {
+		free(it->rows[i].key);
+		free(it->rows[i].provider_id);
+	}
+	free(it->rows);
+	json_decref(it->rec);
+	json_decref(it->res);
+	free(it);
+}
+
+/* Writes finished records from the head, in input order, after their
+ * journal rows are final.  Returns 1 when something was written. */
+static int
+write_ready(struct cx_sendq *q)
+{
+	int wrote = 0;
+
+	if (q->head && q->head->done &&
+	    cx_state_tx(q->st, journal_ends, q) != 0)
+		cx_die(cx_state_path(q->st), "cannot update the send journal");
+	while (q->head && q->head->done) {
+		struct cx_sendq_item *it = q->head;
+
+		cx_rec_set(it->rec, q->ops->chan, json_incref(it->res));
+		cx_ndjson_write(it->rec);
+		q->head = it->next;
+		if (q->head == NULL)
+			q->tail = NULL;
+		q->nitems--;
+		item_free(q, it);
+		wrote = 1;
+	}
+	return wrote;
+}
+
+static int
+admit_more(const struct cx_sendq *q)
+{
+	return !q->eof && !stopping && q->nitems < q->window &&
+	    cx_dispatch_busy(q->d) < q->queue && !cx_ndjson_closed();
+}
+
+/* Reads and prepares what fits, inside one transaction (state.c joins
+ * the journal's statements to it). */
+static int
+admit(struct cx_state *st, void *arg)
+{
+	struct cx_sendq *q = arg;
+	int more = 1;
+	json_t *rec;
+
+	(void)st;
+	while (admit_more(q)) {
+		struct cx_sendq_item *it;
+
+		rec = cx_ndjson_try(q->in, &more);
+		if (rec == NULL) {
+			if (!more)
+				q->eof = 1;
+			break;
+		}
+		it = cx_xcalloc(1, sizeof *it);
+		it->q = q;
+		it->rec = rec;
+		it->lineno = q->in->lineno;
+		cx_rec_id(rec, it->id);
+		it->res = json_object();
+		if (q->tail)
+			q->tail->next = it;
+		else
+			q->head = it;
+		q->tail = it;
+		q->nitems++;
+		q->ops->prepare(it, q->arg);
+	}
+	return 0;
+}
+
+void
+cx_sendq_run(struct cx_sendq *q, struct cx_ndjson_in *in)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	int dirty = 0;
+
+	q->in = in;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	for (;;) {
+		int readable, want;
+
+		if (admit_more(q) && cx_ndjson_ready(in) &&
+		    cx_state_tx(q->st, admit, q) != 0)
+			cx_die(cx_state_path(q->st), "cannot write the send "
+			    "journal");
+		dirty |= write_ready(q);
+		if (stopping && !q->eof) {
+			cx_err(NULL, "stopped by a signal: finishing the %d "
+			    "requests in flight; the rest of the input is not "
+			    "read", cx_dispatch_busy(q->d));
+			cx_status_fatal();
+			q->eof = 1;
+		}
+		if (q->head == NULL && (q->eof || cx_ndjson_closed()))
+			break;
+		want = admit_more(q);
+		if (dirty) {
+			/* Flush before waiting, unless input is already
+			 * there (bulk runs keep writing in large blocks). */
+			struct pollfd p = { .fd = in->fd, .events = POLLIN };
+
+			if (!want || poll(&p, 1, 0) == 0) {
+				cx_ndjson_flush();
+				dirty = 0;
+			}
+		}
+		if (want && cx_ndjson_ready(in))
+			continue;	/* lines are buffered: no read */
+		if (want && cx_dispatch_busy(q->d) == 0) {
+			/* Only input can make progress: block on it. */
+			if (cx_ndjson_fill(in) < 0)
+				q->eof = 1;
+			continue;
+		}
+		readable = cx_dispatch_step(q->d, want ? in->fd : -1, -1);
+		if (readable && cx_ndjson_fill(in) < 0)
+			q->eof = 1;
+	}
+}
+
+void
+cx_sendq_counts(const struct cx_sendq *q, unsigned long *sent,
+    unsigned long *failed, unsigned long *other)
+{
+	*sent = q->n_sent;
+	*failed = q->n_failed;
+	*other = q->n_other;
+}
+
+void
+cx_sendq_free(struct cx_sendq *q)
+{
+	if (q == NULL)
+		return;
+	while (q->head) {
+		struct cx_sendq_item *it = q->head;
+
+		q->head = it->next;
+		item_free(q, it);
+	}
+	if (q->outbox && fclose(q->outbox) != 0)
+		cx_err(q->outbox_path, "%s", strerror(errno));
+	free(q->outbox_path);
+	free(q);
+}
