@@ -59,6 +59,10 @@ struct kp_rules {
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
 	struct cx_norm *norm;
+	/* Results of recent short replies, by normal form: replies repeat
+	 * ("1", "STOP", "满意"), and matching is a pure function of the
+	 * normal form.  Direct-mapped, bounded: memory stays flat. */
+	struct kp_memo *memo;
 };
 
 /* One reply being matched: its normal form, computed once. */

@@ -270,7 +270,8 @@ state:
 }
 
 static json_t *
-intent_of(struct run *run, const json_t *rec, const char *where)
+intent_of(struct run *run, const json_t *rec,
+    const struct cx_ndjson_in *where)
 {
 	json_t *tv = json_object_get(rec, "text");
 	struct kp_text t = { 0 };
@@ -318,7 +319,7 @@ intent_of(struct run *run, const json_t *rec, const char *where)
 		if (rc == 1)
 			json_object_set_new(in, "recorded", json_true());
 		if (rc < 0) {
-			cx_warn(where, "%s", msg);
+			cx_warn(cx_ndjson_where(where), "%s", msg);
 			json_object_set_new(in, "error", cx_rec_error(code,
 			    msg, strcmp(code, CX_E_STATE) == 0));
 			free(msg);
@@ -373,7 +374,7 @@ main(int argc, char *argv[])
 	}
 	cx_ndjson_open(&in, &o.common);
 	while ((rec = cx_ndjson_next(&in)) != NULL) {
-		json_t *intent = intent_of(&run, rec, cx_ndjson_where(&in));
+		json_t *intent = intent_of(&run, rec, &in);
 		json_t *e = json_object_get(intent, "error");
 
 		if (e) {

@@ -67,6 +67,17 @@ struct kp_slot {
 	size_t rule;
 };
 
+#define KP_MEMO_SLOTS 16384
+#define KP_MEMO_KEY 64		/* normal forms up to this many bytes */
+
+struct kp_memo {
+	char key[KP_MEMO_KEY + 1];
+	int used;
+	long rule;		/* index, or -1: no rule matched */
+	int exact;
+	json_t *entities;
+};
+
 static char *
 trim(char *s)
 {
@@ -572,6 +583,7 @@ kp_rules_finish(struct kp_rules *rs)
 			}
 		}
 	}
+	rs->memo = cx_xcalloc(KP_MEMO_SLOTS, sizeof *rs->memo);
 	rs->md = pcre2_match_data_create((uint32_t)maxcap + 1, NULL);
 	rs->mctx = pcre2_match_context_create(NULL);
 	pcre2_set_match_limit(rs->mctx, KP_MATCH_LIMIT);
@@ -587,6 +599,9 @@ kp_rules_free(struct kp_rules *rs)
 	free(rs->slots);
 	pcre2_match_data_free(rs->md);
 	pcre2_match_context_free(rs->mctx);
+	for (size_t i = 0; rs->memo && i < KP_MEMO_SLOTS; i++)
+		json_decref(rs->memo[i].entities);
+	free(rs->memo);
 	memset(rs, 0, sizeof *rs);
 }
 
@@ -924,8 +939,40 @@ lookup_only(const struct kp_rules *rs, const char *key)
 	return SIZE_MAX;
 }
 
+static void match_rules(struct kp_rules *rs, struct kp_text *t,
+    struct kp_match *m);
+
 void
 kp_match(struct kp_rules *rs, struct kp_text *t, struct kp_match *m)
+{
+	struct kp_memo *mo;
+
+	if (t->len > KP_MEMO_KEY || rs->memo == NULL) {
+		match_rules(rs, t, m);
+		return;
+	}
+	mo = &rs->memo[hash(t->s) & (KP_MEMO_SLOTS - 1)];
+	if (mo->used && strcmp(mo->key, t->s) == 0) {
+		memset(m, 0, sizeof *m);
+		m->rule = mo->rule < 0 ? NULL : &rs->r[mo->rule];
+		m->exact = mo->exact;
+		m->entities = mo->entities ? json_incref(mo->entities) : NULL;
+		return;
+	}
+	match_rules(rs, t, m);
+	if (m->error)
+		return;		/* a limit is not a result to remember */
+	json_decref(mo->entities);
+	memcpy(mo->key, t->s, t->len + 1);
+	mo->used = 1;
+	mo->rule = m->rule ? (long)(m->rule - rs->r) : -1;
+	mo->exact = m->exact;
+	/* Shared with the records that get it: nobody changes it. */
+	mo->entities = m->entities ? json_incref(m->entities) : NULL;
+}
+
+static void
+match_rules(struct kp_rules *rs, struct kp_text *t, struct kp_match *m)
 {
 	size_t only;
 
