@@ -12,6 +12,10 @@
 # The SMS provider types (cxkit(7), sms-send(1)).
 _cxkit_sms_types='twilio vonage aliyun tencent kannel http outbox'
 
+# The IM provider types (cxkit(7), im-send(1)).
+_cxkit_im_types='wecom-robot wecom-app dingtalk feishu slack teams telegram
+	matrix xmpp webhook im-outbox'
+
 # The options every program takes (cxkit(7)).
 _cxkit_common_opts='-c --config -n --dry-run --log-format -q --quiet
 	--rejects --state -v --verbose -V --version -? --help --usage'
@@ -91,10 +95,11 @@ _cxkit_sections() {
 	END { flush() }' "$f" 2>/dev/null
 }
 
-# The template names: files NAME.txt and NAME.LANG.txt in the templates
-# directory, and [template NAME] sections of the configuration.
+# _cxkit_templates [EXT...]: the template names: files NAME.EXT and
+# NAME.LANG.EXT in the templates directory (EXT txt when none is given),
+# and [template NAME] sections of the configuration.
 _cxkit_templates() {
-	local dir f n
+	local dir f n e
 	if [[ -n ${CXKIT_TEMPLATES-} ]]; then
 		dir=$CXKIT_TEMPLATES
 	else
@@ -107,14 +112,17 @@ _cxkit_templates() {
 			dir=$HOME/.config/cxkit/templates
 		fi
 	fi
+	(($#)) || set -- txt
 	{
-		for f in "$dir"/*.txt; do
-			[[ -f $f ]] || continue
-			n=${f##*/}
-			n=${n%.txt}
-			[[ ${n##*.} =~ ^[A-Za-z]{2,3}(-[A-Za-z0-9]+)*$ &&
-			    $n == *.* ]] && n=${n%.*}
-			printf '%s\n' "$n"
+		for e; do
+			for f in "$dir"/*."$e"; do
+				[[ -f $f ]] || continue
+				n=${f##*/}
+				n=${n%."$e"}
+				[[ ${n##*.} =~ ^[A-Za-z]{2,3}(-[A-Za-z0-9]+)*$ &&
+				    $n == *.* ]] && n=${n%.*}
+				printf '%s\n' "$n"
+			done
 		done
 		_cxkit_sections template
 	} | sort -u
@@ -193,4 +201,20 @@ _cxkit_keyword_parse_arg() {
 	esac
 }
 
-complete -F _cxkit sms-send keyword-parse
+# --- im-send ----------------------------------------------------------------
+_cxkit_im_send_opts='--allow-sensitive --concurrency --overflow --rate
+	--resend-unknown --retries -t --template --timeout --via'
+_cxkit_im_send_arg() {
+	case $1 in
+	--via)
+		_cxkit_reply "$(_cxkit_sections provider "$_cxkit_im_types"
+		    echo outbox)"
+		;;
+	-t | --template) _cxkit_reply "$(_cxkit_templates txt md)" ;;
+	--overflow) _cxkit_reply 'split fail' ;;
+	--concurrency | --rate | --retries | --timeout) ;;	# a value to type
+	*) return 1 ;;
+	esac
+}
+
+complete -F _cxkit sms-send im-send keyword-parse

@@ -14,6 +14,10 @@ if not set -q __cxkit_completions_loaded
     # The SMS provider types (cxkit(7), sms-send(1)).
     set -g __cxkit_sms_types twilio vonage aliyun tencent kannel http outbox
 
+    # The IM provider types (cxkit(7), im-send(1)).
+    set -g __cxkit_im_types wecom-robot wecom-app dingtalk feishu slack teams \
+        telegram matrix xmpp webhook im-outbox
+
     # The configuration file in use: -c/--config on the command line, else
     # $CXKIT_CONFIG, else $XDG_CONFIG_HOME/cxkit/config, else
     # ~/.config/cxkit/config.
@@ -84,9 +88,12 @@ if not set -q __cxkit_completions_loaded
         END { flush() }' $f 2>/dev/null
     end
 
-    # The template names: files NAME.txt and NAME.LANG.txt in the templates
-    # directory, and [template NAME] sections of the configuration.
+    # __cxkit_templates [EXT...]: the template names: files NAME.EXT and
+    # NAME.LANG.EXT in the templates directory (EXT txt when none is given),
+    # and [template NAME] sections of the configuration.
     function __cxkit_templates
+        set -l exts $argv
+        set -q exts[1]; or set exts txt
         set -l dir
         if test -n "$CXKIT_TEMPLATES"
             set dir $CXKIT_TEMPLATES
@@ -105,10 +112,12 @@ if not set -q __cxkit_completions_loaded
             end
         end
         begin
-            for f in $dir/*.txt
-                test -f $f; or continue
-                set -l n (string replace -r '\.txt$' '' -- (basename -- $f))
-                string replace -r '\.[A-Za-z]{2,3}(-[A-Za-z0-9]+)*$' '' -- $n
+            for e in $exts
+                for f in $dir/*.$e
+                    test -f $f; or continue
+                    set -l n (string replace -r "\\.$e\$" '' -- (basename -- $f))
+                    string replace -r '\.[A-Za-z]{2,3}(-[A-Za-z0-9]+)*$' '' -- $n
+                end
             end
             __cxkit_sections template
         end | sort -u
@@ -143,6 +152,18 @@ if not set -q __cxkit_completions_loaded
     complete -c sms-send -s t -l template -x -a '(__cxkit_templates)' -d 'Render the text from template NAME'
     complete -c sms-send -l timeout -x -d 'Time limit of one request in seconds (default 30)'
     complete -c sms-send -l via -x -a '(__cxkit_sections provider $__cxkit_sms_types; echo outbox)' -d 'Send through [provider NAME]'
+
+    # --- im-send --------------------------------------------------------------
+    __cxkit_common im-send
+    complete -c im-send -l allow-sensitive -d 'Send texts with a card or resident ID number to customers'
+    complete -c im-send -l concurrency -x -d 'Requests in flight at once (default 8)'
+    complete -c im-send -l overflow -x -a 'split\t"Split into numbered parts (default)" fail\t"Fail with too_long"' -d 'A text longer than the platform takes'
+    complete -c im-send -l rate -x -d 'At most N messages a second per target'
+    complete -c im-send -l resend-unknown -d 'Send again ids left with an unknown outcome'
+    complete -c im-send -l retries -x -d 'Retries of a request that did not get through (default 3)'
+    complete -c im-send -s t -l template -x -a '(__cxkit_templates txt md)' -d 'Render the text from template NAME'
+    complete -c im-send -l timeout -x -d 'Time limit of one request in seconds (default 30)'
+    complete -c im-send -l via -x -a '(__cxkit_sections provider $__cxkit_im_types; echo outbox)' -d 'Send through the target [provider NAME]'
 
     # --- keyword-parse --------------------------------------------------------
     # __cxkit_packs: the pack names after the comma-separated list typed so far.

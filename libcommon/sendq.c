@@ -25,6 +25,12 @@ struct cx_jrow {
 	int open;		/* begun here, not yet made final */
 };
 
+struct outbox {
+	struct outbox *next;
+	char *path;
+	FILE *f;
+};
+
 struct cx_sendq {
 	const struct cx_sendq_ops *ops;
 	void *arg;
@@ -33,8 +39,7 @@ struct cx_sendq {
 	struct cx_ndjson_in *in;
 	struct cx_sendq_item *head, *tail;
 	int nitems, window, queue, eof;
-	FILE *outbox;
-	char *outbox_path;
+	struct outbox *outboxes;
 	int outbox_told;
 	unsigned long n_sent, n_failed, n_other;
 };
@@ -161,36 +166,46 @@ int
 cx_sendq_outbox(struct cx_sendq *q, const char *path, int tell,
     const json_t *line)
 {
-	char *s;
+	struct outbox *ob;
+	char *want, *s;
 	int r;
 
-	if (q->outbox == NULL) {
-		if (path) {
-			q->outbox_path = cx_xstrdup(path);
-		} else {
-			char *dir = cx_xasprintf("%s/outbox",
-			    cx_state_dir(q->st));
+	if (path) {
+		want = cx_xstrdup(path);
+	} else {
+		char *dir = cx_xasprintf("%s/outbox", cx_state_dir(q->st));
 
-			if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-				cx_die(dir, "%s", strerror(errno));
-			q->outbox_path = cx_xasprintf("%s/%s.ndjson", dir,
-			    q->ops->chan);
-			free(dir);
-		}
-		q->outbox = fopen(q->outbox_path, "a");
-		if (q->outbox == NULL)
-			cx_die(q->outbox_path, "%s", strerror(errno));
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			cx_die(dir, "%s", strerror(errno));
+		want = cx_xasprintf("%s/%s.ndjson", dir, q->ops->chan);
+		free(dir);
+	}
+	/* One open file a path: several outbox sections may name several
+	 * files. */
+	for (ob = q->outboxes; ob && strcmp(ob->path, want) != 0;
+	    ob = ob->next)
+		continue;
+	if (ob == NULL) {
+		ob = cx_xcalloc(1, sizeof *ob);
+		ob->path = want;
+		ob->f = fopen(want, "a");
+		if (ob->f == NULL)
+			cx_die(want, "%s", strerror(errno));
+		ob->next = q->outboxes;
+		q->outboxes = ob;
+	} else {
+		free(want);
 	}
 	if (tell && !q->outbox_told) {
 		cx_notice(NULL, "no %s provider configured: writing messages "
 		    "to the outbox %s (see %s(1) to configure one)",
 		    strcmp(q->ops->chan, "sms") == 0 ? "SMS" : "IM",
-		    q->outbox_path, cx_prog);
+		    ob->path, cx_prog);
 		q->outbox_told = 1;
 	}
 	s = json_dumps(line, JSON_COMPACT);
-	r = s == NULL || fprintf(q->outbox, "%s\n", s) < 0 ||
-	    fflush(q->outbox) != 0 ? -1 : 0;
+	r = s == NULL || fprintf(ob->f, "%s\n", s) < 0 ||
+	    fflush(ob->f) != 0 ? -1 : 0;
 	free(s);
 	return r;
 }
@@ -373,8 +388,14 @@ cx_sendq_free(struct cx_sendq *q)
 		q->head = it->next;
 		item_free(q, it);
 	}
-	if (q->outbox && fclose(q->outbox) != 0)
-		cx_err(q->outbox_path, "%s", strerror(errno));
-	free(q->outbox_path);
+	while (q->outboxes) {
+		struct outbox *ob = q->outboxes;
+
+		q->outboxes = ob->next;
+		if (fclose(ob->f) != 0)
+			cx_err(ob->path, "%s", strerror(errno));
+		free(ob->path);
+		free(ob);
+	}
 	free(q);
 }

@@ -82,8 +82,9 @@ void cx_sendq_journal_end(struct cx_sendq_item *it, const char *key,
 int cx_sendq_duplicate(const struct cx_sendq_item *it);
 
 /* Appends line (one JSON object) to the outbox: path, or
- * STATEDIR/outbox/CHAN.ndjson; says once on stderr where it goes when
- * tell is set.  Returns 0 or -1 (errno set). */
+ * STATEDIR/outbox/CHAN.ndjson (one open file a path); says once on
+ * stderr where it goes when tell is set (nothing is configured).
+ * Returns 0 or -1 (errno set). */
 int cx_sendq_outbox(struct cx_sendq *q, const char *path, int tell,
     const json_t *line);
 

@@ -1,17 +1,21 @@
-/* sign.c - the SMS providers' request signatures (providers.md §1-§4)
+/* sign.c - request signatures of the SMS providers and IM robots
  *
  * SPDX-License-Identifier: MIT
  * Each scheme is a canonical string built from sorted pairs, then a hash
  * or HMAC from crypto.h.  The pairs are sorted through an array of
  * pointers, so the caller's arrays are never reordered.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "crypto.h"
 #include "sign.h"
@@ -424,5 +428,102 @@ cx_sign_tc3(const struct cx_tc3 *in, struct cx_tc3_sig *out)
 	cx_hmac(CX_SHA256, k, sizeof(k), sts, strlen(sts), k2);
 	cx_hex(k2, sizeof(k2), out->signature);
 	free(sts);
+	return 0;
+}
+
+/*
+ * IM robots
+ */
+
+void
+cx_sign_dingtalk(const char *secret, long long timestamp_ms,
+    char b64[CX_SIGN_B64_LEN], char *enc)
+{
+	unsigned char mac[32];
+	char *s, *b, *e;
+
+	s = cx_xasprintf("%lld\n%s", timestamp_ms, secret);
+	cx_hmac(CX_SHA256, secret, strlen(secret), s, strlen(s), mac);
+	explicit_bzero(s, strlen(s));
+	free(s);
+	b = cx_base64(mac, sizeof(mac));
+	snprintf(b64, CX_SIGN_B64_LEN, "%s", b);
+	if (enc != NULL) {
+		e = cx_url_encode(b, strlen(b));
+		snprintf(enc, CX_SIGN_B64_ENC_LEN, "%s", e);
+		free(e);
+	}
+	free(b);
+}
+
+void
+cx_sign_feishu(const char *secret, long long timestamp_s,
+    char b64[CX_SIGN_B64_LEN])
+{
+	unsigned char mac[32];
+	char *key, *b;
+
+	key = cx_xasprintf("%lld\n%s", timestamp_s, secret);
+	cx_hmac(CX_SHA256, key, strlen(key), "", 0, mac);
+	explicit_bzero(key, strlen(key));
+	free(key);
+	b = cx_base64(mac, sizeof(mac));
+	snprintf(b64, CX_SIGN_B64_LEN, "%s", b);
+	free(b);
+}
+
+int
+cx_wecom_image(const char *path, size_t max, char **b64, char md5[33])
+{
+	unsigned char *buf, sum[16];
+	size_t len = 0, cap;
+	struct stat sb;
+	ssize_t r = 0;
+	int fd, e = 0;
+
+	*b64 = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &sb) == -1)
+		e = errno;
+	else if (S_ISDIR(sb.st_mode))
+		e = EISDIR;
+	else if (sb.st_size > 0 && (unsigned long long)sb.st_size > max)
+		e = EFBIG;
+	if (e != 0) {
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	/* The size is a hint (a pipe has none, a file may grow): read
+	 * until the end, failing once past max. */
+	cap = sb.st_size > 0 ? (size_t)sb.st_size + 1 : 4096;
+	buf = cx_xmalloc(cap);
+	for (;;) {
+		if (len == cap) {
+			cap = cap < max / 2 ? 2 * cap : max + 1;
+			buf = cx_xrealloc(buf, cap);
+		}
+		r = read(fd, buf + len, cap - len);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		if (len > max)
+			break;
+	}
+	e = r == -1 ? errno : len > max ? EFBIG : len == 0 ? EINVAL : 0;
+	close(fd);
+	if (e == 0) {
+		cx_hash(CX_MD5, buf, len, sum);
+		cx_hex(sum, sizeof(sum), md5);
+		*b64 = cx_base64(buf, len);
+	}
+	free(buf);
+	if (e != 0) {
+		errno = e;
+		return -1;
+	}
 	return 0;
 }

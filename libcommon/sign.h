@@ -1,7 +1,8 @@
-/* sign.h - the SMS providers' request signatures (providers.md §1-§4)
+/* sign.h - request signatures of the SMS providers and IM robots
  *
  * SPDX-License-Identifier: MIT
- * Shared by sms-send, which signs requests, and msg-recv, which verifies
+ * providers.md §1-§4 (SMS) and §6, §8, §9 (IM robots).  Shared by
+ * sms-send and im-send, which sign requests, and msg-recv, which verifies
  * webhooks.  Parameters are passed as two parallel arrays, names[i] and
  * values[i] (n pairs of NUL-terminated UTF-8 strings), which are never
  * modified; the order in which they are given does not matter.  Where a
@@ -164,5 +165,35 @@ struct cx_tc3_sig {
  * Signature=<signature>".  Returns 0, or -1 (errno EINVAL) when service
  * is longer than 40 bytes or timestamp is not a date in years 0-9999. */
 int cx_sign_tc3(const struct cx_tc3 *in, struct cx_tc3_sig *out);
+
+/*
+ * IM robots: DingTalk (§8) and Feishu / Lark (§9) custom robot signatures,
+ * and the WeCom group robot's image encoding (§6).
+ */
+
+/* Base64 of an HMAC-SHA256, with padding: 44 characters + NUL. */
+#define CX_SIGN_B64_LEN		45
+/* The same percent-encoded (every character at most 3) + NUL. */
+#define CX_SIGN_B64_ENC_LEN	133
+
+/* DingTalk: Base64(HMAC-SHA256(key = secret, timestamp_ms + "\n" +
+ * secret)) into b64, and when enc is not NULL the same percent-encoded
+ * (cx_url_encode) into enc: the "sign" query parameter that goes with
+ * "timestamp=<timestamp_ms>".  A verifier of DingTalk's outgoing robot
+ * callbacks compares with cx_str_equal_ct(). */
+void cx_sign_dingtalk(const char *secret, long long timestamp_ms,
+    char b64[CX_SIGN_B64_LEN], char *enc);
+/* Feishu / Lark: Base64(HMAC-SHA256(key = timestamp_s + "\n" + secret,
+ * message = "")) into b64: the body field "sign" that goes with
+ * "timestamp":"<timestamp_s>" (seconds, as a string). */
+void cx_sign_feishu(const char *secret, long long timestamp_s,
+    char b64[CX_SIGN_B64_LEN]);
+
+/* WeCom group robot image: reads the file at path, at most max bytes,
+ * and returns its bytes in base64 (*b64, malloc'd) and the lower-case hex
+ * MD5 of the raw bytes in md5.  Returns 0, or -1 with errno: that of
+ * open(2)/read(2) (ENOENT, EACCES, EISDIR...), EFBIG when the file is
+ * larger than max, EINVAL when it is empty (*b64 is then NULL). */
+int cx_wecom_image(const char *path, size_t max, char **b64, char md5[33]);
 
 #endif

@@ -62,11 +62,30 @@ is_file(const char *path)
 	return stat(path, &sb) == 0 && !S_ISDIR(sb.st_mode);
 }
 
+/* NAME.TAG.EXT for the first of exts that exists, or NULL. */
+static char *
+find_exts(const char *dir, const char *name, const char *tag,
+    const char *const *exts, const char **used_ext)
+{
+	for (int i = 0; exts[i]; i++) {
+		char *path = tag ? cx_xasprintf("%s/%s.%s.%s", dir, name, tag,
+		    exts[i]) : cx_xasprintf("%s/%s.%s", dir, name, exts[i]);
+
+		if (is_file(path)) {
+			if (used_ext != NULL)
+				*used_ext = exts[i];
+			return path;
+		}
+		free(path);
+	}
+	return NULL;
+}
+
 /* A lang that is not a plain BCP 47 tag is not used in a file name: the
  * default file is looked for instead. */
 char *
-cx_tmpl_find(const char *dir, const char *name, const char *lang,
-    char **used_lang)
+cx_tmpl_find_ext(const char *dir, const char *name, const char *lang,
+    const char *const *exts, char **used_lang, const char **used_ext)
 {
 	char *tag, *path, *dash;
 
@@ -79,27 +98,34 @@ cx_tmpl_find(const char *dir, const char *name, const char *lang,
 	if (valid_lang(lang)) {
 		tag = cx_xstrdup(lang);
 		for (;;) {
-			path = cx_xasprintf("%s/%s.%s.txt", dir, name, tag);
-			if (is_file(path)) {
+			path = find_exts(dir, name, tag, exts, used_ext);
+			if (path) {
 				if (used_lang != NULL)
 					*used_lang = tag;
 				else
 					free(tag);
 				return path;
 			}
-			free(path);
 			if ((dash = strrchr(tag, '-')) == NULL)
 				break;
 			*dash = '\0';
 		}
 		free(tag);
 	}
-	path = cx_xasprintf("%s/%s.txt", dir, name);
-	if (is_file(path))
+	path = find_exts(dir, name, NULL, exts, used_ext);
+	if (path)
 		return path;
-	free(path);
 	errno = ENOENT;
 	return NULL;
+}
+
+char *
+cx_tmpl_find(const char *dir, const char *name, const char *lang,
+    char **used_lang)
+{
+	static const char *const txt[] = { "txt", NULL };
+
+	return cx_tmpl_find_ext(dir, name, lang, txt, used_lang, NULL);
 }
 
 /* Is s (n bytes) valid UTF-8 without NUL bytes? */

@@ -28,6 +28,12 @@
 char *cx_tmpl_find(const char *dir, const char *name, const char *lang,
     char **used_lang);
 
+/* The same for several file kinds: at each language level, the first of
+ * exts (e.g. {"md", "txt", NULL}) that exists wins; *used_ext (if not
+ * NULL) receives it.  im-send uses it for markdown templates. */
+char *cx_tmpl_find_ext(const char *dir, const char *name, const char *lang,
+    const char *const *exts, char **used_lang, const char **used_ext);
+
 /* Loads a template file into a malloc'd string (trailing newline
  * dropped); NULL with *err on failure.  Files are cached for the life of
  * the process (programs load the same few templates many times). */

@@ -382,7 +382,7 @@ outbox_write(struct item *it)
 	    "from", it->msg.from, "text", it->msg.text,
 	    "segments", it->msg.seg.segments,
 	    "encoding", cx_encoding_name(it->msg.seg.encoding));
-	r = cx_sendq_outbox(run->q, path, it->prov == &run->outbox, line);
+	r = cx_sendq_outbox(run->q, path, run->nprov == 0, line);
 	json_decref(line);
 	return r;
 }

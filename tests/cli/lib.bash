@@ -65,7 +65,8 @@ expect_eq() {
 mock_start() {
 	MOCK_REC=$T/mock.ndjson
 	: > "$MOCK_REC"
-	"$TOP/tests/mock/provider-mock" --port 0 --record "$MOCK_REC" \
+	# shellcheck disable=SC2086
+	"$TOP/tests/mock/provider-mock" --port 0 --record "$MOCK_REC" ${MOCK_ARGS:-} \
 	    --port-file "$T/mock.port" --pid-file "$T/mock.pid" \
 	    >/dev/null 2>"$T/mock.err" &
 	local i

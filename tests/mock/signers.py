@@ -1,4 +1,4 @@
-"""signers.py - request signing for the SMS providers cxkit talks to.
+"""signers.py - request signing for the SMS and IM providers cxkit talks to.
 
 SPDX-License-Identifier: MIT
 
@@ -29,6 +29,8 @@ __all__ = [
     "tencent_canonical_request", "tencent_signature", "tencent_sign_headers",
     "parse_tencent_authorization", "utc_date",
     "sha256_hex", "EMPTY_SHA256",
+    "dingtalk_sign", "dingtalk_sign_query", "feishu_sign", "wecom_image",
+    "telegram_escape_markdown_v2", "TELEGRAM_MDV2_RESERVED",
 ]
 
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -343,6 +345,61 @@ def parse_tencent_authorization(value):
 
 
 # ---------------------------------------------------------------------------
+# §6 WeCom robot image: base64 of the raw bytes + lower-case hex md5 of the
+# raw bytes (before Base64).
+
+def wecom_image(data):
+    """Returns (base64 str, md5 hex) for an image message."""
+    data = _b(data)
+    return (base64.b64encode(data).decode("ascii"),
+            hashlib.md5(data).hexdigest())
+
+
+# ---------------------------------------------------------------------------
+# §8 DingTalk robot sign: base64(HMAC-SHA256(key = secret,
+# msg = timestamp_ms + "\n" + secret)), sent URL-encoded in the query.
+
+def dingtalk_sign(secret, timestamp_ms):
+    """The Base64 signature (NOT yet URL-encoded)."""
+    s = "%s\n%s" % (timestamp_ms, secret)
+    mac = hmac.new(_b(secret), _b(s), hashlib.sha256).digest()
+    return base64.b64encode(mac).decode("ascii")
+
+
+def dingtalk_sign_query(secret, timestamp_ms=None):
+    """Client side: "timestamp=<ms>&sign=<urlencoded>" to append to the
+    webhook URL (after "&")."""
+    import time
+    ts = str(int(time.time() * 1000) if timestamp_ms is None
+             else timestamp_ms)
+    return "timestamp=%s&sign=%s" % (
+        ts, urllib.parse.quote(dingtalk_sign(secret, ts), safe=""))
+
+
+# ---------------------------------------------------------------------------
+# §9 Feishu bot sign: base64(HMAC-SHA256(key = timestamp_s + "\n" + secret,
+# msg = "")) - key and message the other way round from DingTalk.  Sent as
+# top-level body fields "timestamp" (string, seconds) and "sign".
+
+def feishu_sign(secret, timestamp_s):
+    key = "%s\n%s" % (timestamp_s, secret)
+    mac = hmac.new(_b(key), b"", hashlib.sha256).digest()
+    return base64.b64encode(mac).decode("ascii")
+
+
+# ---------------------------------------------------------------------------
+# §12 Telegram MarkdownV2: these must be escaped with a preceding '\'
+# outside entities.
+
+TELEGRAM_MDV2_RESERVED = "_*[]()~`>#+-=|{}.!"
+
+
+def telegram_escape_markdown_v2(text):
+    return "".join("\\" + c if c in TELEGRAM_MDV2_RESERVED or c == "\\"
+                   else c for c in text)
+
+
+# ---------------------------------------------------------------------------
 # The published vectors of providers.md.  Each entry: (name, got, want).
 
 def vectors():
@@ -435,6 +492,22 @@ def vectors():
                                    ["content-type", "host", "x-tc-action"], body)
     v.append(("tencent SendSms fixture [S]", tencent_signature(key, "sms", "1700000000", cr)[0],
               "c86c96f8a167b755ad496d995b102150e708a1d016dd4ad0bf7de59ab84b4ba7"))
+
+    v.append(("dingtalk robot sign [S]",
+              dingtalk_sign("SEC0123456789abcdef", "1700000000000"),
+              "TSZbRFUuvaSQaRKUpF970OPCb2/LcQAP3wOvwZIzBZk="))
+    v.append(("dingtalk robot sign, URL-encoded [S]",
+              dingtalk_sign_query("SEC0123456789abcdef", 1700000000000),
+              "timestamp=1700000000000&sign="
+              "TSZbRFUuvaSQaRKUpF970OPCb2%2FLcQAP3wOvwZIzBZk%3D"))
+    v.append(("feishu bot sign [S]", feishu_sign("abc123secret", "1700000000"),
+              "Rygmst2/pjCN91zR5j8WGdK/L/rRP5PMV2C05Z19M5o="))
+    v.append(("wecom image: base64 + md5 of the raw bytes (RFC 1321 \"abc\")",
+              "%s %s" % wecom_image(b"abc"),
+              "YWJj 900150983cd24fb0d6963f7d28e17f72"))
+    v.append(("telegram MarkdownV2 escape",
+              telegram_escape_markdown_v2("W1 done - thanks! (a_b)"),
+              "W1 done \\- thanks\\! \\(a\\_b\\)"))
     return v
 
 
