@@ -679,3 +679,36 @@ cx_secret_free(char *secret)
 		free(secret);
 	}
 }
+
+char *
+cx_section_err(const struct cx_section *s, const char *key, const char *fmt,
+    ...)
+{
+	const char *path = s->cfg && s->cfg->path ? s->cfg->path : "config";
+	va_list ap;
+	char *what, *e;
+
+	va_start(ap, fmt);
+	if (vasprintf(&what, fmt, ap) < 0)
+		what = NULL;
+	va_end(ap);
+	e = cx_xasprintf("%s:%d: [%s%s%s] %s: %s", path,
+	    cx_section_line(s, key), s->kind, s->name ? " " : "",
+	    s->name ? s->name : "", key, what ? what : fmt);
+	free(what);
+	return e;
+}
+
+const char *
+cx_section_need(const struct cx_section *s, const char *key, char **err)
+{
+	const char *path = s->cfg && s->cfg->path ? s->cfg->path : "config";
+	const char *v = cx_section_get(s, key);
+
+	if (v != NULL && *v != '\0')
+		return v;
+	*err = cx_xasprintf("%s:%d: [%s%s%s] needs %s", path,
+	    cx_section_line(s, key), s->kind, s->name ? " " : "",
+	    s->name ? s->name : "", key);
+	return NULL;
+}

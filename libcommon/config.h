@@ -80,6 +80,15 @@ int cx_section_check(const struct cx_section *s, const char *const *allowed,
  * NULL with *err = "FILE:LINE: [kind name] needs key". */
 char *cx_section_secret(const struct cx_section *s, const char *key,
     char **err);
+/* A configuration error about key of s: "FILE:LINE: [KIND NAME] key:
+ * ..." (the line of key, else of the section); malloc'd.  Never pass a
+ * secret's value. */
+char *cx_section_err(const struct cx_section *s, const char *key,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The value of a key s cannot do without, or NULL with *err = "FILE:LINE:
+ * [KIND NAME] needs KEY" (malloc'd). */
+const char *cx_section_need(const struct cx_section *s, const char *key,
+    char **err);
 /* Wipes and frees a secret from cx_section_secret() (NULL is fine). */
 void cx_secret_free(char *secret);
 /* Parses key as a number in [min,max]; returns 0 and sets *out (left

@@ -646,3 +646,17 @@ cx_dispatch_step(struct cx_dispatch *d, int fd, long wait_ms)
 	run(d);
 	return fd >= 0 && readable(fd);
 }
+
+void
+cx_result_ok(struct cx_result *r, const char *id, json_t *extra)
+{
+	r->outcome = CX_OUT_OK;
+	r->code = NULL;
+	r->retryable = 0;
+	free(r->message);
+	r->message = NULL;
+	free(r->provider_id);
+	r->provider_id = id ? cx_xstrdup(id) : NULL;
+	json_decref(r->extra);
+	r->extra = extra;
+}

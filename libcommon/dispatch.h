@@ -57,6 +57,9 @@ struct cx_result {
  * any earlier message). */
 void cx_result_set(struct cx_result *r, enum cx_outcome o, const char *code,
     int retryable, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Marks r accepted: provider id id (copied; may be NULL) and extra
+ * fields (the reference is stolen; may be NULL). */
+void cx_result_ok(struct cx_result *r, const char *id, json_t *extra);
 /* Frees message, provider_id and extra; resets to OK with no wait. */
 void cx_result_clear(struct cx_result *r);
 /* The usual meaning of an HTTP status when a provider has nothing more

@@ -404,3 +404,16 @@ cx_http_do(const struct cx_http_req *req, long timeout_ms,
 	free(ctype);
 	return x == CX_XFER_RESPONSE ? 0 : -1;
 }
+
+int
+cx_http_excerpt(const struct cx_http_resp *resp)
+{
+	size_t n = resp->body ? strnlen(resp->body, resp->body_len) : 0;
+
+	if (n <= 200)
+		return (int)n;
+	n = 200;
+	while (n > 0 && ((unsigned char)resp->body[n] & 0xc0) == 0x80)
+		n--;
+	return (int)n;
+}

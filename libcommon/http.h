@@ -52,6 +52,10 @@ struct cx_http_resp {
 	double elapsed_s;	/* total time of this attempt */
 };
 
+/* How many bytes of a response body an error message may quote: at most
+ * 200, never ending inside a UTF-8 sequence.  Use as "%.*s", n, body. */
+int cx_http_excerpt(const struct cx_http_resp *resp);
+
 /* Blocking one-shot request, for callers outside the engine (a token
  * fetch, a ticket lookup).  Fills resp (body malloc'd into *bodyp, which
  * the caller frees).  timeout_ms 0 means 30 s.  Returns 0 when a response

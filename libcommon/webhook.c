@@ -27,25 +27,6 @@ const char *const cx_webhook_keys[] = {
 	"id_path", NULL
 };
 
-/* "FILE:LINE: [provider NAME] key: ..." (malloc'd).  Never pass a
- * secret's value. */
-static char * __attribute__((format(printf, 3, 4)))
-conf_err(const struct cx_section *s, const char *key, const char *fmt, ...)
-{
-	const char *path = s->cfg && s->cfg->path ? s->cfg->path : "config";
-	va_list ap;
-	char *what, *e;
-
-	va_start(ap, fmt);
-	if (vasprintf(&what, fmt, ap) < 0)
-		what = NULL;
-	va_end(ap);
-	e = cx_xasprintf("%s:%d: [%s %s] %s: %s", path,
-	    cx_section_line(s, key), s->kind, s->name ? s->name : "", key,
-	    what ? what : fmt);
-	free(what);
-	return e;
-}
 
 /* 1 when h looks like "Name: value" on one line. */
 static int
@@ -73,12 +54,12 @@ cx_webhook_init(struct cx_webhook *w, const char *who,
 	if (w->url == NULL && base_url != NULL && *base_url != '\0')
 		w->url = base_url;
 	if (w->url == NULL) {
-		*err = conf_err(s, "url", "needed (or base_url)");
+		*err = cx_section_err(s, "url", "needed (or base_url)");
 		return -1;
 	}
 	if (strncasecmp(w->url, "http://", 7) != 0 &&
 	    strncasecmp(w->url, "https://", 8) != 0) {
-		*err = conf_err(s, "url", "not an http(s) URL");
+		*err = cx_section_err(s, "url", "not an http(s) URL");
 		return -1;
 	}
 	w->method = "POST";
@@ -87,7 +68,7 @@ cx_webhook_init(struct cx_webhook *w, const char *who,
 			if (strcasecmp(m, methods[i]) == 0)
 				w->method = methods[i];
 		if (strcasecmp(m, w->method) != 0) {
-			*err = conf_err(s, "method", "'%s' is not one of "
+			*err = cx_section_err(s, "method", "'%s' is not one of "
 			    "POST, PUT, PATCH, GET", m);
 			return -1;
 		}
@@ -97,14 +78,14 @@ cx_webhook_init(struct cx_webhook *w, const char *who,
 		if (strcmp(ct, "form") == 0) {
 			w->json = 0;
 		} else if (strcmp(ct, "json") != 0) {
-			*err = conf_err(s, "content_type",
+			*err = cx_section_err(s, "content_type",
 			    "'%s' is neither json nor form", ct);
 			return -1;
 		}
 	}
 	if ((w->body = cx_section_get(s, "body")) != NULL) {
 		if (strcmp(w->method, "GET") == 0) {
-			*err = conf_err(s, "body", "not with method GET");
+			*err = cx_section_err(s, "body", "not with method GET");
 			return -1;
 		}
 		/* Catch a malformed template now rather than per record. */
@@ -114,14 +95,14 @@ cx_webhook_init(struct cx_webhook *w, const char *who,
 		free(out);
 		free(missing);
 		if (terr != NULL) {
-			*err = conf_err(s, "body", "%s", terr);
+			*err = cx_section_err(s, "body", "%s", terr);
 			free(terr);
 			return -1;
 		}
 	}
 	w->header = cx_section_get(s, "header");
 	if (w->header != NULL && !header_ok(w->header)) {
-		*err = conf_err(s, "header", "not of the form 'Name: value'");
+		*err = cx_section_err(s, "header", "not of the form 'Name: value'");
 		return -1;
 	}
 	w->id_path = cx_section_get(s, "id_path");
@@ -133,7 +114,7 @@ cx_webhook_init(struct cx_webhook *w, const char *who,
 			return -1;
 		/* Never quote the value: it is a secret. */
 		if (!header_ok(w->auth)) {
-			*err = conf_err(s, "auth_header", "the value is not of "
+			*err = cx_section_err(s, "auth_header", "the value is not of "
 			    "the form 'Name: value'");
 			return -1;
 		}

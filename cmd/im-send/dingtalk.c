@@ -52,7 +52,7 @@ ding_init(struct im_target *t, char **err)
 	    (d->secret = cx_section_secret(t->sec, "secret", err)) == NULL)
 		return -1;
 	if (d->secret != NULL && *d->secret == '\0') {
-		*err = im_conf_err(t, "secret", "empty");
+		*err = cx_section_err(t->sec, "secret", "empty");
 		return -1;
 	}
 	return 0;
@@ -187,7 +187,7 @@ ding_parse(struct im_target *t, const struct im_msg *m,
 		if (resp->status >= 200 && resp->status <= 299)
 			cx_result_set(res, CX_OUT_FAIL, CX_E_PROVIDER_ERROR, 0,
 			    "dingtalk: HTTP %ld without an errcode: %.*s",
-			    resp->status, im_excerpt(resp), body);
+			    resp->status, cx_http_excerpt(resp), body);
 		else
 			cx_result_from_http(res, resp);
 		json_decref(j);
@@ -197,7 +197,7 @@ ding_parse(struct im_target *t, const struct im_msg *m,
 		msg = "";
 	switch (code) {
 	case 0:
-		im_ok(res, NULL, NULL);
+		cx_result_ok(res, NULL, NULL);
 		break;
 	case 130101:
 		/* Throttled for 10 minutes: longer than the engine waits,

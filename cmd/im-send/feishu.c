@@ -50,7 +50,7 @@ feishu_init(struct im_target *t, char **err)
 	    (f->secret = cx_section_secret(t->sec, "secret", err)) == NULL)
 		return -1;
 	if (f->secret != NULL && *f->secret == '\0') {
-		*err = im_conf_err(t, "secret", "empty");
+		*err = cx_section_err(t->sec, "secret", "empty");
 		return -1;
 	}
 	return 0;
@@ -227,7 +227,7 @@ feishu_parse(struct im_target *t, const struct im_msg *m,
 		if (resp->status >= 200 && resp->status <= 299)
 			cx_result_set(res, CX_OUT_FAIL, CX_E_PROVIDER_ERROR, 0,
 			    "feishu: HTTP %ld without a code: %.*s",
-			    resp->status, im_excerpt(resp), body);
+			    resp->status, cx_http_excerpt(resp), body);
 		else
 			cx_result_from_http(res, resp);
 		json_decref(j);
@@ -240,7 +240,7 @@ feishu_parse(struct im_target *t, const struct im_msg *m,
 	switch (code) {
 	case 0:
 		if (resp->status >= 200 && resp->status <= 299)
-			im_ok(res, NULL, NULL);
+			cx_result_ok(res, NULL, NULL);
 		else
 			cx_result_from_http(res, resp);
 		break;

@@ -101,56 +101,6 @@ extern const struct im_provider im_wecom_robot, im_wecom_app, im_dingtalk,
  * target file still exports nothing but its ops table), as in sms-send.h.
  */
 
-/* A configuration error about key of t's section, "FILE:LINE: [provider
- * NAME] key: ..." (the line of key, else of the section); malloc'd.  Never
- * pass a secret's value. */
-static inline char * __attribute__((format(printf, 3, 4), unused))
-im_conf_err(const struct im_target *t, const char *key, const char *fmt, ...)
-{
-	const char *path = t->cfg && t->cfg->path ? t->cfg->path : "config";
-	va_list ap;
-	char *what, *e;
-
-	va_start(ap, fmt);
-	if (vasprintf(&what, fmt, ap) < 0)
-		what = NULL;
-	va_end(ap);
-	e = cx_xasprintf("%s:%d: [provider %s] %s: %s", path,
-	    cx_section_line(t->sec, key), t->name, key, what ? what : fmt);
-	free(what);
-	return e;
-}
-
-/* The value of a key t's provider cannot do without, or NULL with *err =
- * "FILE:LINE: [provider NAME] needs KEY" (malloc'd). */
-static inline const char * __attribute__((unused))
-im_need(const struct im_target *t, const char *key, char **err)
-{
-	const char *path = t->cfg && t->cfg->path ? t->cfg->path : "config";
-	const char *v = cx_section_get(t->sec, key);
-
-	if (v != NULL && *v != '\0')
-		return v;
-	*err = cx_xasprintf("%s:%d: [provider %s] needs %s", path,
-	    cx_section_line(t->sec, key), t->name, key);
-	return NULL;
-}
-
-/* How many bytes of a response body an error message may quote: at most
- * 200, never ending inside a UTF-8 sequence.  Use as "%.*s", n, body. */
-static inline int __attribute__((unused))
-im_excerpt(const struct cx_http_resp *resp)
-{
-	size_t n = resp->body ? strnlen(resp->body, resp->body_len) : 0;
-
-	if (n <= 200)
-		return (int)n;
-	n = 200;
-	while (n > 0 && ((unsigned char)resp->body[n] & 0xc0) == 0x80)
-		n--;
-	return (int)n;
-}
-
 /* How many bytes of s (a platform's error message) a message may quote:
  * at most 200, never ending inside a UTF-8 sequence.  Use as "%.*s". */
 static inline int __attribute__((unused))
@@ -164,23 +114,6 @@ im_clip(const char *s)
 	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
 		n--;
 	return (int)n;
-}
-
-/* Marks res accepted: provider id id (copied; may be NULL) and extra
- * fields (the reference is stolen; may be NULL). */
-static inline void __attribute__((unused))
-im_ok(struct cx_result *res, const char *id, json_t *extra)
-{
-	res->outcome = CX_OUT_OK;
-	res->code = NULL;
-	res->retryable = 0;
-	free(res->message);
-	res->message = NULL;
-	free(res->provider_id);
-	res->provider_id = id ? cx_xstrdup(id) : NULL;
-	if (res->extra)
-		json_decref(res->extra);
-	res->extra = extra;
 }
 
 /* Sets req's body to body as compact JSON (keys in insertion order, so
@@ -226,13 +159,13 @@ im_hook_check(const struct im_target *t, const char *key, const char *hook,
     char **err)
 {
 	if (*hook == '\0')
-		*err = im_conf_err(t, key, "empty");
+		*err = cx_section_err(t->sec, key, "empty");
 	else if (strstr(hook, "://") != NULL &&
 	    strncasecmp(hook, "http://", 7) != 0 &&
 	    strncasecmp(hook, "https://", 8) != 0)
-		*err = im_conf_err(t, key, "not an http:// or https:// URL");
+		*err = cx_section_err(t->sec, key, "not an http:// or https:// URL");
 	else if (strpbrk(hook, " \t\r\n") != NULL)
-		*err = im_conf_err(t, key, "holds a blank");
+		*err = cx_section_err(t->sec, key, "holds a blank");
 	else
 		return 0;
 	return -1;

@@ -49,20 +49,20 @@ matrix_init(struct im_target *t, char **err)
 
 	t->priv = x;
 	if (t->base_url == NULL || *t->base_url == '\0') {
-		*err = im_conf_err(t, "base_url", "needed: the homeserver's "
+		*err = cx_section_err(t->sec, "base_url", "needed: the homeserver's "
 		    "URL");
 		return -1;
 	}
 	if (strncasecmp(t->base_url, "http://", 7) != 0 &&
 	    strncasecmp(t->base_url, "https://", 8) != 0) {
-		*err = im_conf_err(t, "base_url", "not an http:// or https:// "
+		*err = cx_section_err(t->sec, "base_url", "not an http:// or https:// "
 		    "URL");
 		return -1;
 	}
 	x->msgtype = "m.text";
 	if ((mt = cx_section_get(t->sec, "msgtype")) != NULL) {
 		if (strcmp(mt, "m.text") != 0 && strcmp(mt, "m.notice") != 0) {
-			*err = im_conf_err(t, "msgtype", "'%s' is neither "
+			*err = cx_section_err(t->sec, "msgtype", "'%s' is neither "
 			    "m.text nor m.notice", mt);
 			return -1;
 		}
@@ -75,7 +75,7 @@ matrix_init(struct im_target *t, char **err)
 	    == NULL)
 		return -1;
 	if (*x->token == '\0' || strpbrk(x->token, " \t\r\n") != NULL) {
-		*err = im_conf_err(t, "access_token", "empty or holds a blank");
+		*err = cx_section_err(t->sec, "access_token", "empty or holds a blank");
 		return -1;
 	}
 	t->needs_to = x->room == NULL && t->to == NULL;
@@ -249,11 +249,11 @@ matrix_parse(struct im_target *t, const struct im_msg *m,
 		/* No event_id: not the homeserver answering (a proxy?).
 		 * Trying again is safe: the txnId makes it idempotent. */
 		if (ev != NULL && *ev != '\0')
-			im_ok(res, ev, NULL);
+			cx_result_ok(res, ev, NULL);
 		else
 			cx_result_set(res, CX_OUT_RETRY, CX_E_PROVIDER_ERROR, 1,
 			    "matrix: HTTP %ld without an event_id: %.*s",
-			    resp->status, im_excerpt(resp),
+			    resp->status, cx_http_excerpt(resp),
 			    resp->body ? resp->body : "");
 	} else if (resp->status == 429 || (ec != NULL &&
 	    strcmp(ec, "M_LIMIT_EXCEEDED") == 0)) {

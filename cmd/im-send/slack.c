@@ -49,7 +49,7 @@ slack_init(struct im_target *t, char **err)
 
 	t->priv = s;
 	if (hook == bot) {
-		*err = im_conf_err(t, hook ? "bot_token" : "webhook",
+		*err = cx_section_err(t->sec, hook ? "bot_token" : "webhook",
 		    hook ? "set webhook or bot_token, not both" :
 		    "needed (or bot_token)");
 		return -1;
@@ -61,7 +61,7 @@ slack_init(struct im_target *t, char **err)
 		if (strncasecmp(h, "http://", 7) != 0 &&
 		    strncasecmp(h, "https://", 8) != 0) {
 			cx_secret_free(h);
-			*err = im_conf_err(t, "webhook", "not an http:// or "
+			*err = cx_section_err(t->sec, "webhook", "not an http:// or "
 			    "https:// URL");
 			return -1;
 		}
@@ -77,7 +77,7 @@ slack_init(struct im_target *t, char **err)
 	if ((s->token = cx_section_secret(t->sec, "bot_token", err)) == NULL)
 		return -1;
 	if (*s->token == '\0' || strpbrk(s->token, " \t\r\n") != NULL) {
-		*err = im_conf_err(t, "bot_token", "empty or holds a blank");
+		*err = cx_section_err(t->sec, "bot_token", "empty or holds a blank");
 		return -1;
 	}
 	t->needs_to = t->to == NULL;
@@ -258,7 +258,7 @@ hook_parse(const struct cx_http_resp *resp, struct cx_result *res)
 		n--;
 	if (resp->status >= 200 && resp->status < 300 &&
 	    (n == 0 || (n == 2 && memcmp(b, "ok", 2) == 0))) {
-		im_ok(res, NULL, NULL);
+		cx_result_ok(res, NULL, NULL);
 	} else if (resp->status == 429 || resp->status >= 500 || n == 0 ||
 	    strspn(b, "abcdefghijklmnopqrstuvwxyz_") != n) {
 		cx_result_from_http(res, resp);	/* not an error string */
@@ -289,13 +289,13 @@ api_parse(const struct cx_http_resp *resp, struct cx_result *res)
 		if ((ch = json_string_value(json_object_get(j, "channel")))
 		    != NULL)
 			extra = json_pack("{s:s}", "channel", ch);
-		im_ok(res, ts != NULL && *ts != '\0' ? ts : NULL, extra);
+		cx_result_ok(res, ts != NULL && *ts != '\0' ? ts : NULL, extra);
 	} else if (resp->status == 429) {
 		cx_result_from_http(res, resp);
 	} else {
 		cx_result_set(res, CX_OUT_FAIL, CX_E_PROVIDER_ERROR, 0,
 		    "slack: HTTP %ld, an answer without ok: %.*s",
-		    resp->status, im_excerpt(resp),
+		    resp->status, cx_http_excerpt(resp),
 		    resp->body ? resp->body : "");
 	}
 	json_decref(j);

@@ -44,7 +44,7 @@ teams_init(struct im_target *t, char **err)
 		if (strcmp(f, "connector") == 0) {
 			s->connector = 1;
 		} else if (strcmp(f, "workflows") != 0) {
-			*err = im_conf_err(t, "format", "'%s' is neither "
+			*err = cx_section_err(t->sec, "format", "'%s' is neither "
 			    "workflows nor connector", f);
 			return -1;
 		}
@@ -54,7 +54,7 @@ teams_init(struct im_target *t, char **err)
 	/* Never quote the value: it is a secret. */
 	if (strstr(h, "://") == NULL) {
 		cx_secret_free(h);
-		*err = im_conf_err(t, "webhook", "not an http:// or https:// "
+		*err = cx_section_err(t->sec, "webhook", "not an http:// or https:// "
 		    "URL");
 		return -1;
 	}
@@ -169,14 +169,14 @@ teams_parse(struct im_target *t, const struct im_msg *m,
 	if (resp->status < 200 || resp->status >= 300) {
 		cx_result_from_http(res, resp);
 	} else if (!s->connector || n == 0 || (n == 1 && *b == '1')) {
-		im_ok(res, NULL, NULL);
+		cx_result_ok(res, NULL, NULL);
 	} else if (memmem(b, n, "429", 3) != NULL) {
 		cx_result_set(res, CX_OUT_RETRY, CX_E_RATE_LIMITED, 1,
-		    "teams: HTTP %ld %.*s", resp->status, im_excerpt(resp), b);
+		    "teams: HTTP %ld %.*s", resp->status, cx_http_excerpt(resp), b);
 		res->retry_after_s = resp->retry_after_s;
 	} else {
 		cx_result_set(res, CX_OUT_FAIL, CX_E_PROVIDER_REJECTED, 0,
-		    "teams: HTTP %ld %.*s", resp->status, im_excerpt(resp), b);
+		    "teams: HTTP %ld %.*s", resp->status, cx_http_excerpt(resp), b);
 	}
 }
 

@@ -44,7 +44,7 @@ telegram_init(struct im_target *t, char **err)
 		return -1;
 	/* It goes in the URL's path.  Never quote it. */
 	if (*g->token == '\0' || strpbrk(g->token, " \t\r\n/?#%") != NULL) {
-		*err = im_conf_err(t, "bot_token", "empty, or holds a blank "
+		*err = cx_section_err(t->sec, "bot_token", "empty, or holds a blank "
 		    "or one of / ? # %%");
 		return -1;
 	}
@@ -205,14 +205,14 @@ telegram_parse(struct im_target *t, const struct im_msg *m,
 		/* Accepted, with or without the message_id it always has. */
 		if (im_int(json_object_get(j, "result"), "message_id", &id)) {
 			snprintf(num, sizeof(num), "%lld", id);
-			im_ok(res, num, NULL);
+			cx_result_ok(res, num, NULL);
 		} else {
-			im_ok(res, NULL, NULL);
+			cx_result_ok(res, NULL, NULL);
 		}
 	} else {
 		cx_result_set(res, CX_OUT_FAIL, CX_E_PROVIDER_ERROR, 0,
 		    "telegram: HTTP %ld, an answer without ok: %.*s",
-		    resp->status, im_excerpt(resp),
+		    resp->status, cx_http_excerpt(resp),
 		    resp->body ? resp->body : "");
 	}
 	json_decref(j);

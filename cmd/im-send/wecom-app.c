@@ -53,18 +53,18 @@ app_init(struct im_target *t, char **err)
 	char *end;
 
 	t->priv = a;
-	if ((a->corp = im_need(t, "corp_id", err)) == NULL)
+	if ((a->corp = cx_section_need(t->sec, "corp_id", err)) == NULL)
 		return -1;
-	if ((v = im_need(t, "agent_id", err)) == NULL)
+	if ((v = cx_section_need(t->sec, "agent_id", err)) == NULL)
 		return -1;
 	a->agent = strtoll(v, &end, 10);
 	if (end == v || *end != '\0' || a->agent < 0) {
-		*err = im_conf_err(t, "agent_id", "'%s' is not an integer", v);
+		*err = cx_section_err(t->sec, "agent_id", "'%s' is not an integer", v);
 		return -1;
 	}
 	if ((v = cx_section_get(t->sec, "safe")) != NULL) {
 		if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
-			*err = im_conf_err(t, "safe", "'%s' is not 0 or 1", v);
+			*err = cx_section_err(t->sec, "safe", "'%s' is not 0 or 1", v);
 			return -1;
 		}
 		a->safe = *v == '1';
@@ -116,7 +116,7 @@ token_answer(struct im_target *t, const struct cx_http_resp *resp,
 		if (resp->status >= 200 && resp->status <= 299)
 			cx_result_set(res, CX_OUT_FAIL, CX_E_PROVIDER_ERROR, 0,
 			    "HTTP %ld without an errcode: %.*s", resp->status,
-			    im_excerpt(resp), body);
+			    cx_http_excerpt(resp), body);
 		else
 			cx_result_from_http(res, resp);
 		goto out;
@@ -301,7 +301,7 @@ app_parse(struct im_target *t, const struct im_msg *m,
 		if (resp->status >= 200 && resp->status <= 299)
 			cx_result_set(res, CX_OUT_FAIL, CX_E_PROVIDER_ERROR, 0,
 			    "wecom-app: HTTP %ld without an errcode: %.*s",
-			    resp->status, im_excerpt(resp), body);
+			    resp->status, cx_http_excerpt(resp), body);
 		else
 			cx_result_from_http(res, resp);
 		json_decref(j);
@@ -312,7 +312,7 @@ app_parse(struct im_target *t, const struct im_msg *m,
 	switch (code) {
 	case 0:
 		id = json_string_value(json_object_get(j, "msgid"));
-		im_ok(res, id, refused(j));
+		cx_result_ok(res, id, refused(j));
 		break;
 	case 40014:
 	case 42001:

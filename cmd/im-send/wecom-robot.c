@@ -152,7 +152,7 @@ robot_parse(struct im_target *t, const struct im_msg *m,
 		if (resp->status >= 200 && resp->status <= 299)
 			cx_result_set(res, CX_OUT_FAIL, CX_E_PROVIDER_ERROR, 0,
 			    "wecom-robot: HTTP %ld without an errcode: %.*s",
-			    resp->status, im_excerpt(resp), body);
+			    resp->status, cx_http_excerpt(resp), body);
 		else
 			cx_result_from_http(res, resp);
 		json_decref(j);
@@ -162,7 +162,7 @@ robot_parse(struct im_target *t, const struct im_msg *m,
 		msg = "";
 	switch (code) {
 	case 0:
-		im_ok(res, NULL, NULL);
+		cx_result_ok(res, NULL, NULL);
 		break;
 	case 45009:
 		/* 20 messages a minute per robot. */

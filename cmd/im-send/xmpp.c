@@ -42,17 +42,17 @@ xmpp_init(struct im_target *t, char **err)
 
 	t->priv = x;
 	if (t->base_url == NULL || *t->base_url == '\0') {
-		*err = im_conf_err(t, "base_url", "needed: the API's URL, e.g. "
+		*err = cx_section_err(t->sec, "base_url", "needed: the API's URL, e.g. "
 		    "http://127.0.0.1:5280/api");
 		return -1;
 	}
 	if (strncasecmp(t->base_url, "http://", 7) != 0 &&
 	    strncasecmp(t->base_url, "https://", 8) != 0) {
-		*err = im_conf_err(t, "base_url", "not an http:// or https:// "
+		*err = cx_section_err(t->sec, "base_url", "not an http:// or https:// "
 		    "URL");
 		return -1;
 	}
-	if ((x->from = im_need(t, "from", err)) == NULL)
+	if ((x->from = cx_section_need(t->sec, "from", err)) == NULL)
 		return -1;
 	if ((x->type = cx_section_get(t->sec, "message_type")) == NULL)
 		x->type = "chat";
@@ -60,13 +60,13 @@ xmpp_init(struct im_target *t, char **err)
 		if (strcmp(x->type, types[i]) == 0)
 			break;
 	if (i == sizeof(types) / sizeof(types[0])) {
-		*err = im_conf_err(t, "message_type", "'%s' is not chat, "
+		*err = cx_section_err(t->sec, "message_type", "'%s' is not chat, "
 		    "headline or normal", x->type);
 		return -1;
 	}
 	x->user = cx_section_get(t->sec, "username");
 	if (x->user != NULL && strchr(x->user, ':') != NULL) {
-		*err = im_conf_err(t, "username", "holds a ':'");
+		*err = cx_section_err(t->sec, "username", "holds a ':'");
 		return -1;
 	}
 	if (x->user != NULL) {
@@ -74,7 +74,7 @@ xmpp_init(struct im_target *t, char **err)
 		    err)) == NULL)
 			return -1;
 	} else if (cx_section_get(t->sec, "password") != NULL) {
-		*err = im_conf_err(t, "password", "needs username as well");
+		*err = cx_section_err(t->sec, "password", "needs username as well");
 		return -1;
 	}
 	t->needs_to = t->to == NULL;
@@ -125,14 +125,14 @@ xmpp_parse(struct im_target *t, const struct im_msg *m,
 		n--;
 	if (resp->status >= 200 && resp->status < 300) {
 		if (n == 0 || (n == 1 && *b == '0'))
-			im_ok(res, NULL, NULL);
+			cx_result_ok(res, NULL, NULL);
 		else if (n == 1 && *b == '1')
 			cx_result_set(res, CX_OUT_FAIL, CX_E_PROVIDER_REJECTED,
 			    0, "xmpp: send_message failed (result 1)");
 		else
 			cx_result_set(res, CX_OUT_FAIL, CX_E_PROVIDER_ERROR, 0,
 			    "xmpp: HTTP %ld, an unexpected answer: %.*s",
-			    resp->status, im_excerpt(resp), b);
+			    resp->status, cx_http_excerpt(resp), b);
 		return;
 	}
 	if (resp->status == 429 || resp->status >= 500) {
@@ -149,7 +149,7 @@ xmpp_parse(struct im_target *t, const struct im_msg *m,
 		    "xmpp: HTTP %ld %.200s", resp->status, msg);
 	else
 		cx_result_set(res, CX_OUT_FAIL, code, 0, "xmpp: HTTP %ld %.*s",
-		    resp->status, im_excerpt(resp), b);
+		    resp->status, cx_http_excerpt(resp), b);
 	json_decref(j);
 }
 

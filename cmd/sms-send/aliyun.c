@@ -48,8 +48,8 @@ aliyun_init(struct sms_prov *p, char **err)
 	const char *ver;
 
 	p->priv = a;
-	if ((a->akid = sms_need(p, "access_key_id", err)) == NULL ||
-	    (a->sign = sms_need(p, "sign_name", err)) == NULL)
+	if ((a->akid = cx_section_need(p->sec, "access_key_id", err)) == NULL ||
+	    (a->sign = cx_section_need(p->sec, "sign_name", err)) == NULL)
 		return -1;
 	a->region = cx_section_get(p->sec, "region");
 	if (a->region == NULL)
@@ -59,13 +59,13 @@ aliyun_init(struct sms_prov *p, char **err)
 		if (strcmp(ver, "1") == 0 || strcmp(ver, "1.0") == 0) {
 			a->version = 1;
 		} else if (strcmp(ver, "3") != 0) {
-			*err = sms_conf_err(p, "signature_version",
+			*err = cx_section_err(p->sec, "signature_version",
 			    "'%s' is neither 1 nor 3", ver);
 			return -1;
 		}
 	}
 	if (sms_url_split(p->base_url, &a->host, &a->path) != 0) {
-		*err = sms_conf_err(p, "base_url", "not an http(s) URL");
+		*err = cx_section_err(p->sec, "base_url", "not an http(s) URL");
 		return -1;
 	}
 	a->secret = cx_section_secret(p->sec, "access_key_secret", err);
@@ -327,10 +327,10 @@ aliyun_parse(struct sms_prov *p, const struct sms_msg *m,
 		else
 			cx_result_set(res, CX_OUT_FAIL, CX_E_PROVIDER_ERROR, 0,
 			    "aliyun: unexpected answer: %.*s",
-			    sms_excerpt(resp), resp->body ? resp->body : "");
+			    cx_http_excerpt(resp), resp->body ? resp->body : "");
 	} else if (strcmp(code, "OK") == 0 && resp->status >= 200 &&
 	    resp->status < 300) {
-		sms_ok(res, json_string_value(json_object_get(j, "BizId")),
+		cx_result_ok(res, json_string_value(json_object_get(j, "BizId")),
 		    NULL);
 	} else {
 		aliyun_error(resp, code, msg ? msg : "", res);

@@ -37,7 +37,7 @@ kannel_init(struct sms_prov *p, char **err)
 	long n;
 
 	p->priv = k;
-	if ((k->user = sms_need(p, "username", err)) == NULL)
+	if ((k->user = cx_section_need(p->sec, "username", err)) == NULL)
 		return -1;
 	k->smsc = cx_section_get(p->sec, "smsc");
 	k->dlr_url = cx_section_get(p->sec, "dlr_url");
@@ -46,7 +46,7 @@ kannel_init(struct sms_prov *p, char **err)
 	if ((mask = cx_section_get(p->sec, "dlr_mask")) != NULL) {
 		n = strtol(mask, &end, 10);
 		if (end == mask || *end != '\0' || n < 1 || n > 31) {
-			*err = sms_conf_err(p, "dlr_mask",
+			*err = cx_section_err(p->sec, "dlr_mask",
 			    "'%s' is not a number from 1 to 31", mask);
 			return -1;
 		}
@@ -144,7 +144,7 @@ kannel_parse(struct sms_prov *p, const struct sms_msg *m,
     const struct cx_http_resp *resp, struct cx_result *res)
 {
 	const char *body = resp->body ? resp->body : "", *b;
-	int n = sms_excerpt(resp);
+	int n = cx_http_excerpt(resp);
 
 	/* Drop the trailing newline from what is quoted. */
 	while (n > 0 && (body[n - 1] == '\n' || body[n - 1] == '\r'))
@@ -155,7 +155,7 @@ kannel_parse(struct sms_prov *p, const struct sms_msg *m,
 	case 202:
 		if (strncmp(b, "0:", 2) == 0 || strncmp(b, "3:", 2) == 0 ||
 		    strncmp(b, "Sent.", 5) == 0)
-			sms_ok(res, NULL, NULL);
+			cx_result_ok(res, NULL, NULL);
 		else
 			cx_result_set(res, CX_OUT_FAIL, CX_E_PROVIDER_ERROR, 0,
 			    "kannel: HTTP %ld: unexpected answer: %.*s",

@@ -39,15 +39,15 @@ tencent_init(struct sms_prov *p, char **err)
 	struct tencent *t = cx_xcalloc(1, sizeof(*t));
 
 	p->priv = t;
-	if ((t->id = sms_need(p, "secret_id", err)) == NULL ||
-	    (t->app = sms_need(p, "sdk_app_id", err)) == NULL)
+	if ((t->id = cx_section_need(p->sec, "secret_id", err)) == NULL ||
+	    (t->app = cx_section_need(p->sec, "sdk_app_id", err)) == NULL)
 		return -1;
 	t->sign = cx_section_get(p->sec, "sign_name");
 	t->region = cx_section_get(p->sec, "region");
 	if (t->region == NULL)
 		t->region = "ap-guangzhou";
 	if (sms_url_split(p->base_url, &t->host, &t->path) != 0) {
-		*err = sms_conf_err(p, "base_url", "not an http(s) URL");
+		*err = cx_section_err(p->sec, "base_url", "not an http(s) URL");
 		return -1;
 	}
 	t->key = cx_section_secret(p->sec, "secret_key", err);
@@ -267,12 +267,12 @@ tencent_parse(struct sms_prov *p, const struct sms_msg *m,
 	} else if ((code = json_string_value(json_object_get(st, "Code"))) ==
 	    NULL) {
 		cx_result_set(res, CX_OUT_FAIL, CX_E_PROVIDER_ERROR, 0,
-		    "tencent: unexpected answer: %.*s", sms_excerpt(resp),
+		    "tencent: unexpected answer: %.*s", cx_http_excerpt(resp),
 		    resp->body ? resp->body : "");
 	} else if (strcmp(code, "Ok") == 0) {
 		json_t *fee = json_object_get(st, "Fee");
 
-		sms_ok(res, json_string_value(json_object_get(st, "SerialNo")),
+		cx_result_ok(res, json_string_value(json_object_get(st, "SerialNo")),
 		    json_is_integer(fee) ? json_pack("{s:O}", "fee", fee) :
 		    NULL);
 	} else {

@@ -33,7 +33,7 @@ twilio_init(struct sms_prov *p, char **err)
 	struct twilio *t = cx_xcalloc(1, sizeof(*t));
 
 	p->priv = t;
-	if ((t->sid = sms_need(p, "account_sid", err)) == NULL)
+	if ((t->sid = cx_section_need(p->sec, "account_sid", err)) == NULL)
 		return -1;
 	if ((t->token = cx_section_secret(p->sec, "auth_token", err)) == NULL)
 		return -1;
@@ -182,14 +182,14 @@ twilio_parse(struct sms_prov *p, const struct sms_msg *m,
 		if (sid == NULL) {
 			cx_result_set(res, CX_OUT_FAIL, CX_E_PROVIDER_ERROR, 0,
 			    "twilio: HTTP %ld without a message sid: %.*s",
-			    resp->status, sms_excerpt(resp),
+			    resp->status, cx_http_excerpt(resp),
 			    resp->body ? resp->body : "");
 		} else {
 			segs = num(json_object_get(j, "num_segments"), 0);
 			if (segs > 0)
 				extra = json_pack("{s:i}", "num_segments",
 				    (int)segs);
-			sms_ok(res, sid, extra);
+			cx_result_ok(res, sid, extra);
 		}
 	} else if (resp->status >= 500 || !json_is_object(j) ||
 	    (json_object_get(j, "code") == NULL && resp->status != 429)) {

@@ -34,12 +34,12 @@ vonage_init(struct sms_prov *p, char **err)
 	const char *meth;
 
 	p->priv = v;
-	if ((v->key = sms_need(p, "api_key", err)) == NULL)
+	if ((v->key = cx_section_need(p->sec, "api_key", err)) == NULL)
 		return -1;
 	v->method = CX_VONAGE_MD5HASH;
 	meth = cx_section_get(p->sec, "signature_method");
 	if (meth != NULL && cx_vonage_sig_method(meth, &v->method) != 0) {
-		*err = sms_conf_err(p, "signature_method", "'%s' is not one of "
+		*err = cx_section_err(p->sec, "signature_method", "'%s' is not one of "
 		    "md5hash, md5, sha1, sha256, sha512", meth);
 		return -1;
 	}
@@ -49,7 +49,7 @@ vonage_init(struct sms_prov *p, char **err)
 		return v->sigsecret == NULL ? -1 : 0;
 	}
 	if (meth != NULL) {
-		*err = sms_conf_err(p, "signature_method",
+		*err = cx_section_err(p->sec, "signature_method",
 		    "needs signature_secret");
 		return -1;
 	}
@@ -218,7 +218,7 @@ vonage_parse(struct sms_prov *p, const struct sms_msg *m,
 	msgs = json_object_get(j, "messages");
 	if (!json_is_array(msgs) || json_array_size(msgs) == 0) {
 		cx_result_set(res, CX_OUT_FAIL, CX_E_PROVIDER_ERROR, 0,
-		    "vonage: unexpected answer: %.*s", sms_excerpt(resp),
+		    "vonage: unexpected answer: %.*s", cx_http_excerpt(resp),
 		    resp->body ? resp->body : "");
 		json_decref(j);
 		return;
@@ -240,13 +240,13 @@ vonage_parse(struct sms_prov *p, const struct sms_msg *m,
 		}
 	}
 	if (badpart == 0) {
-		sms_ok(res, json_string_value(json_array_get(ids, 0)),
+		cx_result_ok(res, json_string_value(json_array_get(ids, 0)),
 		    nparts > 1 ? json_pack("{s:O}", "message_ids", ids) :
 		    NULL);
 	} else if (bad <= 0) {
 		cx_result_set(res, CX_OUT_FAIL, CX_E_PROVIDER_ERROR, 0,
 		    "vonage: part %d without a status or message-id: %.*s",
-		    badpart, sms_excerpt(resp),
+		    badpart, cx_http_excerpt(resp),
 		    resp->body ? resp->body : "");
 	} else {
 		vonage_status(bad, text ? text : "", badpart, (int)nparts,
