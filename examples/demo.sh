@@ -39,3 +39,25 @@ say "Quiet hours: at 22:30 in Shanghai the notice is deferred to 08:00"
 printf '%s\n' '{"id":"demo-night","to":"+8613800138000","text":"您的维修已完成"}' |
     CXKIT_NOW=2025-10-01T14:30:00Z sms-send --quiet-hours 21:00-08:00 |
     jq -c '{id, not_before, sms: .sms.status}'
+
+say "Replies come in: keyword-parse --record turns them into intents"
+cat > "$demo/replies.ndjson" <<'R'
+{"id":"in-1","channel":"sms","from":"+8613800138000","text":"【１】"}
+{"id":"in-2","channel":"sms","from":"+14155552671","text":"STOP"}
+{"id":"in-3","channel":"sms","from":"+8613911112222","text":"滿意，8分"}
+{"id":"in-4","channel":"sms","from":"+447700900123","text":"退款+W20251001"}
+{"id":"in-5","channel":"sms","from":"+85291234567","text":"please call me back tomorrow"}
+R
+keyword-parse --record < "$demo/replies.ndjson" > "$demo/intents.ndjson"
+jq -c '{id, text, intent: (.intent | {name, entities, confidence, route})}' "$demo/intents.ndjson"
+
+say "The customer who replied STOP gets nothing more"
+printf '%s\n' '{"id":"demo-8","to":"+14155552671","text":"Your repair is done."}' |
+    sms-send -q | jq -c '{id, sms: (.sms | {status, error: .error.code})}'
+
+say "What needs a person goes to the operations room (im-send; the outbox here)"
+jq -c 'select(.intent.route == "agent" or .intent.name == "order_query")
+    | {id: ("ops-" + .id), to: "ops-room",
+       text: ("[" + .intent.name + "] " + .from + ": " + .text)}' \
+    "$demo/intents.ndjson" | im-send -q | jq -c '{id, im: (.im | {status, parts})}'
+jq -r '"\(.to)  \(.text)"' "$demo/outbox/im.ndjson"
