@@ -176,6 +176,10 @@ slack_build(struct im_target *t, const struct im_msg *m,
 		free(text);
 		req->url = im_url(t, "/chat.postMessage");
 		cx_http_req_header(req, "Authorization: Bearer %s", s->token);
+		/* Slack's own OpenAPI description of chat.postMessage also
+		 * names the token as a "token" header (checked by
+		 * tests/peers/slack-prism.sh); Slack reads either. */
+		cx_http_req_header(req, "token: %s", s->token);
 		cx_http_req_header(req, "Content-Type: "
 		    "application/x-www-form-urlencoded");
 		cx_http_req_body(req, f, strlen(f));
