@@ -367,21 +367,19 @@ cx_http_easy_free(struct cx_http_easy *e)
 	e->hdrs = NULL;
 }
 
-int
-cx_http_do(const struct cx_http_req *req, long timeout_ms,
-    const char *proxy, struct cx_http_resp *resp, char **bodyp)
+/* Performs the transfer e was set up for and copies the response into
+ * one block (*bodyp), as cx_http_do() says; frees e, its body and its
+ * type.  Returns 0 when a response arrived, else -1. */
+static int
+perform(struct cx_http_easy *e, struct cx_http_resp *resp, char **bodyp)
 {
-	struct cx_http_easy e = { 0 };
-	struct cx_buf body = { 0 }, out = { 0 };
+	struct cx_buf out = { 0 };
 	size_t ct_off = 0, msg_off;
-	char *ctype = NULL;
-	long ra = -1;
 	enum cx_xfer x;
 	CURLcode rc;
 
-	cx_http_easy_setup(&e, req, timeout_ms, proxy, &body, &ctype, &ra);
-	rc = curl_easy_perform(e.curl);
-	x = cx_http_easy_result(&e, rc, resp);
+	rc = curl_easy_perform(e->curl);
+	x = cx_http_easy_result(e, rc, resp);
 
 	/* One block holds all resp points to: body, type, message. */
 	cx_buf_add(&out, resp->body, resp->body_len);
@@ -399,10 +397,54 @@ cx_http_do(const struct cx_http_req *req, long timeout_ms,
 		resp->content_type = *bodyp + ct_off;
 	resp->transport_msg = *bodyp + msg_off;
 
-	cx_http_easy_free(&e);
-	cx_buf_free(&body);
-	free(ctype);
+	cx_http_easy_free(e);
+	cx_buf_free(e->body);
+	free(*e->ctype);
+	*e->ctype = NULL;
 	return x == CX_XFER_RESPONSE ? 0 : -1;
+}
+
+int
+cx_http_do(const struct cx_http_req *req, long timeout_ms,
+    const char *proxy, struct cx_http_resp *resp, char **bodyp)
+{
+	struct cx_http_easy e = { 0 };
+	struct cx_buf body = { 0 };
+	char *ctype = NULL;
+	long ra = -1;
+
+	cx_http_easy_setup(&e, req, timeout_ms, proxy, &body, &ctype, &ra);
+	return perform(&e, resp, bodyp);
+}
+
+int
+cx_http_upload(const struct cx_http_req *req, const char *field,
+    const char *path, long timeout_ms, const char *proxy,
+    struct cx_http_resp *resp, char **bodyp)
+{
+	struct cx_http_easy e = { 0 };
+	struct cx_http_req r = *req;
+	struct cx_buf body = { 0 };
+	curl_mimepart *part;
+	curl_mime *mime;
+	char *ctype = NULL;
+	long ra = -1;
+	int rv;
+
+	/* The form is the body: POST comes from CURLOPT_MIMEPOST. */
+	r.method = NULL;
+	r.body = NULL;
+	r.body_len = 0;
+	cx_http_easy_setup(&e, &r, timeout_ms, proxy, &body, &ctype, &ra);
+	if ((mime = curl_mime_init(e.curl)) == NULL ||
+	    (part = curl_mime_addpart(mime)) == NULL ||
+	    curl_mime_name(part, field) != CURLE_OK ||
+	    curl_mime_filedata(part, path) != CURLE_OK)
+		oom();
+	curl_easy_setopt(e.curl, CURLOPT_MIMEPOST, mime);
+	rv = perform(&e, resp, bodyp);
+	curl_mime_free(mime);
+	return rv;
 }
 
 int

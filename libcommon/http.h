@@ -65,6 +65,14 @@ int cx_http_excerpt(const struct cx_http_resp *resp);
 int cx_http_do(const struct cx_http_req *req, long timeout_ms,
     const char *proxy, struct cx_http_resp *resp, char **bodyp);
 
+/* As cx_http_do(), but POSTs a multipart/form-data body of one part
+ * named field holding the file at path (filename: its basename, read
+ * while sending).  req gives the URL and headers; its method and body
+ * are ignored. */
+int cx_http_upload(const struct cx_http_req *req, const char *field,
+    const char *path, long timeout_ms, const char *proxy,
+    struct cx_http_resp *resp, char **bodyp);
+
 /*
  * Private to libcommon (http.c and dispatch.c): one libcurl easy handle
  * set up with the options every cxkit request shares.

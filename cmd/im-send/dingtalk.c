@@ -4,6 +4,9 @@
  * POST {webhook} (https://oapi.dingtalk.com/robot/send?access_token=T),
  * with "&timestamp=<ms>&sign=<sign>" added when the robot has a signing
  * `secret` (SEC...; sign.h, providers.md §8), JSON, one of:
+ *   actionCard when the record sets "card": true and has "url": the
+ *             title (as markdown's), the text (markdown), one button
+ *             (the record's "button", else "查看详情") opening the url;
  *   link      when the record has "url" and "title";
  *   markdown  when the text is markdown: title = the record's "title", else
  *             the text's first line (at most 64 characters);
@@ -29,6 +32,7 @@
 #include "im-send.h"
 
 #define TITLE_MAX	64	/* characters of a markdown title */
+#define BUTTON		"查看详情"	/* a card's button without "button" */
 
 struct ding {
 	char *hook;		/* webhook: a secret */
@@ -133,7 +137,15 @@ ding_build(struct im_target *t, const struct im_msg *m,
 	json_t *body, *at;
 	long long ts;
 
-	if (m->url != NULL && m->title != NULL) {
+	if (m->card && m->url != NULL) {
+		title = md_title(m);
+		body = json_pack("{s:s, s:{s:s, s:s, s:s, s:s, s:s}}",
+		    "msgtype", "actionCard", "actionCard", "title", title,
+		    "text", m->text, "btnOrientation", "0", "singleTitle",
+		    m->button && *m->button ? m->button : BUTTON,
+		    "singleURL", m->url);
+		free(title);
+	} else if (m->url != NULL && m->title != NULL) {
 		body = json_pack("{s:s, s:{s:s, s:s, s:s}}", "msgtype", "link",
 		    "link", "title", m->title, "text", m->text, "messageUrl",
 		    m->url);

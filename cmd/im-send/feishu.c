@@ -6,6 +6,10 @@
  * fields "timestamp" (seconds, a string) and "sign" when the bot has a
  * signing `secret` (sign.h: the key is timestamp + "\n" + secret, the
  * message empty), and:
+ *   interactive  when the record sets "card": true: a card (top-level
+ *         "card", not "content") headed by "title" (when it has one),
+ *         the text as lark_md, and with "url" one button (the record's
+ *         "button", else "查看详情") opening it;
  *   post  when the text is markdown, or the record has "url" and "title":
  *         a zh_cn post titled by "title", one paragraph a line, markdown
  *         links [text](url) as "a" elements, the url last as a link;
@@ -27,6 +31,7 @@
 #include "im-send.h"
 
 #define BODY_MAX	(20 * 1024)
+#define BUTTON		"查看详情"	/* a card's button without "button" */
 
 struct feishu {
 	char *hook;		/* webhook: a secret */
@@ -172,6 +177,35 @@ post_content(const struct im_msg *m)
 	    m->title ? m->title : "", "content", content);
 }
 
+/* The interactive card: a header (the title), the text as lark_md, a
+ * button opening the url; NULL when a field is not valid UTF-8. */
+static json_t *
+card(const struct im_msg *m)
+{
+	json_t *c = json_object(), *elems = json_array(), *e;
+	int bad = 0;
+
+	if (m->title != NULL && *m->title != '\0')
+		bad |= json_object_set_new(c, "header", json_pack(
+		    "{s:{s:s, s:s}}", "title", "tag", "plain_text",
+		    "content", m->title));
+	bad |= json_array_append_new(elems, json_pack("{s:s, s:{s:s, s:s}}",
+	    "tag", "div", "text", "tag", "lark_md", "content", m->text));
+	if (m->url != NULL) {
+		e = json_pack("{s:s, s:[{s:s, s:{s:s, s:s}, s:s, s:s}]}",
+		    "tag", "action", "actions", "tag", "button", "text",
+		    "tag", "plain_text", "content", m->button && *m->button ?
+		    m->button : BUTTON, "url", m->url, "type", "primary");
+		bad |= json_array_append_new(elems, e);
+	}
+	bad |= json_object_set_new(c, "elements", elems);
+	if (bad) {
+		json_decref(c);
+		return NULL;
+	}
+	return c;
+}
+
 static int
 feishu_build(struct im_target *t, const struct im_msg *m,
     struct cx_http_req *req, struct cx_result *res)
@@ -189,10 +223,11 @@ feishu_build(struct im_target *t, const struct im_msg *m,
 		json_object_set_new(body, "timestamp", json_string(ts));
 		json_object_set_new(body, "sign", json_string(b64));
 	}
-	json_object_set_new(body, "msg_type", json_string(post ? "post" :
-	    "text"));
-	c = post ? post_content(m) : text_content(m);
-	if (c == NULL || json_object_set_new(body, "content", c) != 0) {
+	json_object_set_new(body, "msg_type", json_string(m->card ?
+	    "interactive" : post ? "post" : "text"));
+	c = m->card ? card(m) : post ? post_content(m) : text_content(m);
+	if (c == NULL || json_object_set_new(body, m->card ? "card" :
+	    "content", c) != 0) {
 		json_decref(body);
 		cx_result_set(res, CX_OUT_FAIL, CX_E_BAD_FIELD, 0,
 		    "feishu: a field is not valid UTF-8");

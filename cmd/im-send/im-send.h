@@ -35,6 +35,13 @@ struct im_msg {
 	const char *url;	/* record "url" (a link to attach), or NULL */
 	const char *image;	/* record "image": a local file path (WeCom
 				 * robot sends it as base64 + md5) or NULL */
+	const char *file;	/* record "file": a local file path (WeCom
+				 * robot uploads it, then sends its
+				 * media_id) or NULL */
+	int card;		/* record "card": true: DingTalk actionCard,
+				 * Feishu interactive card */
+	const char *button;	/* record "button": the card's button
+				 * label, or NULL */
 	const json_t *mention;	/* record "mention": an array of strings
 				 * (mobiles or user ids; "@all"), or NULL */
 	const char *parse_mode;	/* record "parse_mode" (Telegram), or NULL */

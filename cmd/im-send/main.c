@@ -630,6 +630,9 @@ prepare(struct item *it)
 	it->msg.title = cx_rec_str(rec, "title");
 	it->msg.url = cx_rec_str(rec, "url");
 	it->msg.image = cx_rec_str(rec, "image");
+	it->msg.file = cx_rec_str(rec, "file");
+	it->msg.card = json_is_true(json_object_get(rec, "card"));
+	it->msg.button = cx_rec_str(rec, "button");
 	it->msg.mention = men;
 	it->msg.parse_mode = cx_rec_str(rec, "parse_mode");
 	it->msg.thread = cx_rec_str(rec, "thread");

@@ -5,6 +5,11 @@
  * JSON, one of (providers.md §6):
  *   image     when the record has "image": the file's bytes in base64 and
  *             their MD5 (at most 2 MB); the text is not sent with it;
+ *   file      when it has "file": the file (5 B to 20 MB) is first
+ *             uploaded (POST .../cgi-bin/webhook/upload_media?key=K&
+ *             type=file, multipart, part "media"), then its media_id
+ *             sent; the text is not sent with it.  The media_id is kept
+ *             for the record's later attempts (it is valid 3 days);
  *   news      when it has "url" and "title": one article (title, the text
  *             as description, url);
  *   markdown  when the text is markdown (mentions are <@userid> in the
@@ -18,9 +23,12 @@
  * message id.  Text takes 2048 bytes, markdown 4096: the one limit of
  * struct im_provider is 2048, so markdown is split at 2048 too.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -28,10 +36,17 @@
 #include "im-send.h"
 
 #define IMAGE_MAX	(2 * 1024 * 1024)
+#define FILE_MIN	5
+#define FILE_MAX	(20 * 1024 * 1024)
 
 struct robot {
 	char *hook;		/* webhook: a secret */
+	char *media_txn;	/* the message the last upload was for */
+	char *media_id;		/* and its media_id */
 };
+
+static void robot_parse(struct im_target *, const struct im_msg *,
+    const struct cx_http_resp *, struct cx_result *);
 
 static const char *const robot_keys[] = { "webhook", NULL };
 
@@ -104,6 +119,107 @@ image_body(const struct im_msg *m, struct cx_result *res)
 	return body;
 }
 
+/* The upload URL of the webhook: the send URL with its last path
+ * segment ("send") replaced by "upload_media", and "type=file" added
+ * (malloc'd; a secret). */
+static char *
+upload_url(const struct im_target *t, const struct robot *r)
+{
+	char *u = im_hook_url(t, r->hook, "/cgi-bin/webhook/send?key=");
+	char *q = u + strcspn(u, "?#"), *seg, *v;
+
+	for (seg = q; seg > u && seg[-1] != '/'; seg--)
+		;
+	v = cx_xasprintf("%.*supload_media%.*s%ctype=file", (int)(seg - u),
+	    u, (int)strcspn(q, "#"), q, *q == '?' ? '&' : '?');
+	explicit_bzero(u, strlen(u));
+	free(u);
+	return v;
+}
+
+/* Uploads m->file (once per message: a retry reuses the media_id) and
+ * returns the file message, or NULL after setting res. */
+static json_t *
+file_body(struct im_target *t, const struct im_msg *m, struct cx_result *res)
+{
+	struct robot *r = t->priv;
+	struct cx_http_req req = { 0 };
+	struct cx_http_resp resp;
+	const char *mid, *why = NULL;
+	char *body = NULL, *msg;
+	struct stat sb;
+	json_t *j;
+
+	if (m->nparts > 1) {
+		cx_result_set(res, CX_OUT_FAIL, CX_E_BAD_FIELD, 0,
+		    "wecom-robot: a file goes without text, so a text longer "
+		    "than one message cannot go with it: send the file in a "
+		    "record of its own");
+		return NULL;
+	}
+	if (r->media_txn != NULL && strcmp(r->media_txn, m->txn) == 0)
+		return json_pack("{s:s, s:{s:s}}", "msgtype", "file", "file",
+		    "media_id", r->media_id);
+	if (stat(m->file, &sb) != 0)
+		why = strerror(errno);
+	else if (!S_ISREG(sb.st_mode))
+		why = "not a regular file";
+	else if (sb.st_size < FILE_MIN)
+		why = "smaller than the 5 bytes a robot takes";
+	else if (sb.st_size > FILE_MAX)
+		why = "larger than the 20 MB a robot takes";
+	else if (access(m->file, R_OK) != 0)
+		why = strerror(errno);
+	if (why != NULL) {
+		cx_result_set(res, CX_OUT_FAIL, CX_E_BAD_FIELD, 0,
+		    "wecom-robot: 'file' %s: %s", m->file, why);
+		return NULL;
+	}
+	req.url = upload_url(t, r);
+	memset(&resp, 0, sizeof(resp));
+	if (cx_http_upload(&req, "media", m->file, t->timeout_ms, t->proxy,
+	    &resp, &body) != 0) {
+		/* Nothing sent yet: a later attempt or run may do better. */
+		cx_result_set(res, CX_OUT_RETRY, CX_E_NETWORK, 1,
+		    "wecom-robot: uploading the file: %s",
+		    resp.transport_msg && *resp.transport_msg ?
+		    resp.transport_msg : "no answer");
+		j = NULL;
+	} else {
+		robot_parse(t, m, &resp, res);
+		j = json_loadb(resp.body, resp.body_len, 0, NULL);
+		mid = json_string_value(json_object_get(j, "media_id"));
+		if (res->outcome != CX_OUT_OK) {
+			msg = res->message;
+			res->message = cx_xasprintf("%s (uploading the file)",
+			    msg ? msg : "");
+			free(msg);
+			json_decref(j);
+			j = NULL;
+		} else if (mid == NULL || *mid == '\0') {
+			cx_result_set(res, CX_OUT_FAIL, CX_E_PROVIDER_ERROR, 0,
+			    "wecom-robot: upload_media answered without a "
+			    "media_id: %.*s", cx_http_excerpt(&resp),
+			    resp.body);
+			json_decref(j);
+			j = NULL;
+		} else {
+			cx_result_clear(res);
+			free(r->media_txn);
+			free(r->media_id);
+			r->media_txn = cx_xstrdup(m->txn);
+			r->media_id = cx_xstrdup(mid);
+			json_decref(j);
+			j = json_pack("{s:s, s:{s:s}}", "msgtype", "file",
+			    "file", "media_id", r->media_id);
+		}
+	}
+	explicit_bzero(req.url, strlen(req.url));
+	cx_http_req_free(&req);
+	free(body);
+	return j;
+}
+
 static int
 robot_build(struct im_target *t, const struct im_msg *m,
     struct cx_http_req *req, struct cx_result *res)
@@ -111,7 +227,10 @@ robot_build(struct im_target *t, const struct im_msg *m,
 	struct robot *r = t->priv;
 	json_t *body, *text;
 
-	if (m->image != NULL) {
+	if (m->file != NULL) {
+		if ((body = file_body(t, m, res)) == NULL)
+			return -1;
+	} else if (m->image != NULL) {
 		if ((body = image_body(m, res)) == NULL)
 			return -1;
 	} else if (m->url != NULL && m->title != NULL) {
@@ -205,6 +324,8 @@ robot_fini(struct im_target *t)
 
 	if (r != NULL) {
 		cx_secret_free(r->hook);
+		free(r->media_txn);
+		free(r->media_id);
 		free(r);
 	}
 	t->priv = NULL;

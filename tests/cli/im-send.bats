@@ -89,6 +89,19 @@ sent_via() {
 	expect_eq "$(mock_count '.provider=="wecom-robot" and .status==200 and .text=="热线排队 15 人"')" 1
 }
 
+@test "wecom-robot: a file is uploaded, then sent by its media_id" {
+	printf 'ticket W1 transcript\n' > "$T/通话记录 W1.txt"
+	sent_via wecom "{\"id\":\"wf1\",\"text\":\"transcript\",\"file\":\"$T/通话记录 W1.txt\"}"
+	expect_eq "$(mock_count '.provider=="wecom-robot" and .op=="upload_media" and .filename=="通话记录 W1.txt" and .media_bytes==21')" 1
+	mid=$(jq -r 'select(.op=="upload_media") | .media_id' "$MOCK_REC")
+	expect_eq "$(mock_count ".op==\"send\" and .msgtype==\"file\" and .media_id==\"$mid\" and .status==200")" 1
+	printf 'hi' > "$T/tiny"
+	run_in "{\"id\":\"wf2\",\"text\":\"x\",\"file\":\"$T/tiny\"}
+" im-send --via wecom
+	expect_eq "$(jqo -r .im.error.code)" bad_field
+	expect_eq "$(mock_count '.op=="upload_media"')" 1
+}
+
 @test "wecom-app: token fetched once, cached in the state store, refreshed when expired" {
 	sent_via wapp '{"id":"a1","to":"zhangsan","text":"工单 W1 已完成"}'
 	sent_via wapp '{"id":"a2","to":"zhangsan","text":"工单 W2 已完成"}'
@@ -106,6 +119,16 @@ sent_via() {
 @test "feishu: signed bot request" {
 	sent_via feishu '{"id":"f1","text":"队列告警"}'
 	expect_eq "$(mock_count '.provider=="feishu" and .sig_ok')" 1
+}
+
+@test "dingtalk: an actionCard with one button when card is true" {
+	sent_via ding '{"id":"d2","card":true,"title":"排队告警","text":"### 12 人等待","url":"https://example.org/q","button":"打开队列"}'
+	expect_eq "$(mock_count '.provider=="dingtalk" and .msgtype=="actionCard" and .title=="排队告警" and .sig_ok and .status==200')" 1
+}
+
+@test "feishu: an interactive card when card is true" {
+	sent_via feishu '{"id":"f2","card":true,"title":"排队告警","text":"**12** 人等待","url":"https://example.org/q"}'
+	expect_eq "$(mock_count '.provider=="feishu" and .msgtype=="interactive" and .sig_ok and .status==200 and (.text|contains("排队告警") and contains("查看详情"))')" 1
 }
 
 @test "slack: incoming webhook and chat.postMessage with a thread" {
