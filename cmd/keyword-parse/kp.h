@@ -59,9 +59,9 @@ struct kp_rules {
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
 	struct cx_norm *norm;
-	/* Results of recent short replies, by normal form: replies repeat
-	 * ("1", "STOP", "满意"), and matching is a pure function of the
-	 * normal form.  Direct-mapped, bounded: memory stays flat. */
+	/* The intents of recent short replies, by their text: replies
+	 * repeat ("1", "STOP", "满意"), and the intent is a pure function
+	 * of the text.  Direct-mapped, bounded: memory stays flat. */
 	struct kp_memo *memo;
 };
 
@@ -90,6 +90,13 @@ int kp_rules_parse(struct kp_rules *rs, const char *name, const char *text,
 /* Builds the lookup table; call once after the last kp_rules_parse(). */
 void kp_rules_finish(struct kp_rules *rs);
 void kp_rules_free(struct kp_rules *rs);
+
+/* The intent remembered for a reply's text (borrowed), or NULL; and
+ * remembering one (a reference is taken).  The intent object is shared by
+ * every record that gets it, so it must never be changed. */
+json_t *kp_memo_get(struct kp_rules *rs, const char *text, size_t len);
+void kp_memo_put(struct kp_rules *rs, const char *text, size_t len,
+    json_t *intent);
 
 /* Matches a normalised text against the rules in order. */
 void kp_match(struct kp_rules *rs, struct kp_text *t, struct kp_match *m);

@@ -277,44 +277,63 @@ intent_of(struct run *run, const json_t *rec,
 	struct kp_text t = { 0 };
 	struct kp_match m;
 	json_t *in;
-	const char *code = NULL;
+	const char *code = NULL, *raw;
 	char *msg = NULL;
-	int rc;
+	size_t rawlen;
+	int rc, memo;
 
 	if (tv == NULL)
 		return intent_error(CX_E_MISSING_FIELD, "missing field 'text'");
 	if (!json_is_string(tv))
 		return intent_error(CX_E_BAD_FIELD, "'text' is not a string");
+	/* Without --record nothing is added to an intent: a reply seen
+	 * recently shares the intent built the first time (the intent is a
+	 * function of the text; a text holding a NUL is never remembered). */
+	raw = json_string_value(tv);
+	rawlen = json_string_length(tv);
+	memo = !run->o->record && strlen(raw) == rawlen;
+	if (memo && (in = kp_memo_get(&run->rules, raw, rawlen)) != NULL)
+		return json_incref(in);
 	/* The reader checked the line is UTF-8; jansson keeps a \u0000. */
-	t.s = cx_norm_text(run->rules.norm, json_string_value(tv),
-	    json_string_length(tv), &t.len);
+	t.s = cx_norm_text(run->rules.norm, raw, rawlen, &t.len);
 	if (t.s == NULL)
 		return intent_error(CX_E_BAD_FIELD, "'text' is not valid "
 		    "UTF-8");
 	kp_match(&run->rules, &t, &m);
-	kp_text_free(&t);
 	if (m.error) {
+		kp_text_free(&t);
 		in = intent_error(m.error, m.message);
 		free(m.message);
 		return in;
 	}
+	/* Names come from the rules, checked when they were read. */
 	in = json_object();
 	if (m.rule == NULL) {
-		json_object_set_new(in, "name", json_string("other"));
+		json_object_set_new(in, "name", json_string_nocheck("other"));
 		json_object_set_new(in, "rule", json_null());
 		json_object_set_new(in, "entities", json_object());
-		json_object_set_new(in, "confidence", json_string("loose"));
-		json_object_set_new(in, "route", json_string("agent"));
+		json_object_set_new(in, "confidence",
+		    json_string_nocheck("loose"));
+		json_object_set_new(in, "route", json_string_nocheck("agent"));
+	} else {
+		json_object_set_new(in, "name",
+		    json_string_nocheck(m.rule->intent));
+		json_object_set_new(in, "rule",
+		    json_string_nocheck(m.rule->name));
+		json_object_set_new(in, "entities", m.entities);
+		json_object_set_new(in, "confidence",
+		    json_string_nocheck(m.exact ? "exact" : "loose"));
+		json_object_set_new(in, "route", m.rule->route ?
+		    json_string_nocheck(m.rule->route) : json_null());
+	}
+	if (!run->o->record) {
+		if (memo)
+			kp_memo_put(&run->rules, raw, rawlen, in);
+		kp_text_free(&t);
 		return in;
 	}
-	json_object_set_new(in, "name", json_string(m.rule->intent));
-	json_object_set_new(in, "rule", json_string(m.rule->name));
-	json_object_set_new(in, "entities", m.entities);
-	json_object_set_new(in, "confidence",
-	    json_string(m.exact ? "exact" : "loose"));
-	json_object_set_new(in, "route", m.rule->route ?
-	    json_string(m.rule->route) : json_null());
-	if (run->o->record) {
+	kp_text_free(&t);
+	if (m.rule != NULL) {
 		rc = record_choice(run, rec, &m, &code, &msg);
 		if (rc == 1)
 			json_object_set_new(in, "recorded", json_true());

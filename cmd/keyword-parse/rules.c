@@ -73,9 +73,7 @@ struct kp_slot {
 struct kp_memo {
 	char key[KP_MEMO_KEY + 1];
 	int used;
-	long rule;		/* index, or -1: no rule matched */
-	int exact;
-	json_t *entities;
+	json_t *intent;		/* shared: written out, never changed */
 };
 
 static char *
@@ -600,7 +598,7 @@ kp_rules_free(struct kp_rules *rs)
 	pcre2_match_data_free(rs->md);
 	pcre2_match_context_free(rs->mctx);
 	for (size_t i = 0; rs->memo && i < KP_MEMO_SLOTS; i++)
-		json_decref(rs->memo[i].entities);
+		json_decref(rs->memo[i].intent);
 	free(rs->memo);
 	memset(rs, 0, sizeof *rs);
 }
@@ -939,40 +937,34 @@ lookup_only(const struct kp_rules *rs, const char *key)
 	return SIZE_MAX;
 }
 
-static void match_rules(struct kp_rules *rs, struct kp_text *t,
-    struct kp_match *m);
-
-void
-kp_match(struct kp_rules *rs, struct kp_text *t, struct kp_match *m)
+json_t *
+kp_memo_get(struct kp_rules *rs, const char *norm, size_t len)
 {
 	struct kp_memo *mo;
 
-	if (t->len > KP_MEMO_KEY || rs->memo == NULL) {
-		match_rules(rs, t, m);
-		return;
-	}
-	mo = &rs->memo[hash(t->s) & (KP_MEMO_SLOTS - 1)];
-	if (mo->used && strcmp(mo->key, t->s) == 0) {
-		memset(m, 0, sizeof *m);
-		m->rule = mo->rule < 0 ? NULL : &rs->r[mo->rule];
-		m->exact = mo->exact;
-		m->entities = mo->entities ? json_incref(mo->entities) : NULL;
-		return;
-	}
-	match_rules(rs, t, m);
-	if (m->error)
-		return;		/* a limit is not a result to remember */
-	json_decref(mo->entities);
-	memcpy(mo->key, t->s, t->len + 1);
-	mo->used = 1;
-	mo->rule = m->rule ? (long)(m->rule - rs->r) : -1;
-	mo->exact = m->exact;
-	/* Shared with the records that get it: nobody changes it. */
-	mo->entities = m->entities ? json_incref(m->entities) : NULL;
+	if (len > KP_MEMO_KEY || rs->memo == NULL)
+		return NULL;
+	mo = &rs->memo[hash(norm) & (KP_MEMO_SLOTS - 1)];
+	return mo->used && strcmp(mo->key, norm) == 0 ? mo->intent : NULL;
 }
 
-static void
-match_rules(struct kp_rules *rs, struct kp_text *t, struct kp_match *m)
+void
+kp_memo_put(struct kp_rules *rs, const char *norm, size_t len,
+    json_t *intent)
+{
+	struct kp_memo *mo;
+
+	if (len > KP_MEMO_KEY || rs->memo == NULL)
+		return;
+	mo = &rs->memo[hash(norm) & (KP_MEMO_SLOTS - 1)];
+	json_decref(mo->intent);
+	memcpy(mo->key, norm, len + 1);
+	mo->used = 1;
+	mo->intent = json_incref(intent);
+}
+
+void
+kp_match(struct kp_rules *rs, struct kp_text *t, struct kp_match *m)
 {
 	size_t only;
 
