@@ -18,6 +18,93 @@
 #include "sendq.h"
 #include "xwrap.h"
 
+enum {
+	OPT_VIA = CX_OPT_BASE + 0x20,
+	OPT_RATE,
+	OPT_CONCURRENCY,
+	OPT_RETRIES,
+	OPT_TIMEOUT,
+	OPT_ALLOW_SENSITIVE,
+	OPT_RESEND_UNKNOWN,
+};
+
+static const struct argp_option send_options[] = {
+	{ "allow-sensitive", OPT_ALLOW_SENSITIVE, NULL, 0,
+	  "Send texts that contain a payment card or resident ID number "
+	  "(to targets that reach customers)", 0 },
+	{ "concurrency", OPT_CONCURRENCY, "N", 0,
+	  "Requests in flight at once (default 8)", 0 },
+	{ "rate", OPT_RATE, "N", 0,
+	  "At most N messages a second per provider (default: the "
+	  "provider's 'rate', else the platform's pace or none)", 0 },
+	{ "resend-unknown", OPT_RESEND_UNKNOWN, NULL, 0,
+	  "Send again ids an earlier run left with an unknown outcome", 0 },
+	{ "retries", OPT_RETRIES, "N", 0,
+	  "Retries of a request that certainly did not get through "
+	  "(default 3)", 0 },
+	{ "template", 't', "NAME", 0,
+	  "Render the text from template NAME for records with no "
+	  "'template'", 0 },
+	{ "timeout", OPT_TIMEOUT, "SECONDS", 0,
+	  "Time limit of one request (default: the provider's 'timeout', "
+	  "else 30)", 0 },
+	{ "via", OPT_VIA, "NAME", 0,
+	  "Send through the provider configured as [provider NAME]", 0 },
+	{ 0 }
+};
+
+static error_t
+send_parse(int key, char *arg, struct argp_state *state)
+{
+	struct cx_send_opts *o = state->input;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		o->concurrency = 8;
+		o->retries = 3;
+		break;
+	case 't':
+		o->tmpl = arg;
+		break;
+	case OPT_VIA:
+		o->via = arg;
+		break;
+	case OPT_RATE:
+		o->rate = cx_opt_double(state, "--rate", arg, 0.001, 1e6);
+		break;
+	case OPT_CONCURRENCY:
+		o->concurrency = cx_opt_long(state, "--concurrency", arg, 1,
+		    1024);
+		break;
+	case OPT_RETRIES:
+		o->retries = cx_opt_long(state, "--retries", arg, 0, 100);
+		break;
+	case OPT_TIMEOUT:
+		o->timeout_s = cx_opt_double(state, "--timeout", arg, 0.001,
+		    3600);
+		break;
+	case OPT_ALLOW_SENSITIVE:
+		o->allow_sensitive = 1;
+		break;
+	case OPT_RESEND_UNKNOWN:
+		o->resend_unknown = 1;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+const struct argp cx_send_argp = {
+	send_options, send_parse, NULL, NULL, NULL, NULL, NULL
+};
+
+const struct argp_child cx_send_children[] = {
+	{ &cx_send_argp, 0, "Sending options:", 5 },
+	{ &cx_common_argp, 0, "Common options:", 10 },
+	{ 0 }
+};
+
 struct cx_jrow {
 	char *key;
 	const char *status;	/* NULL until cx_sendq_journal_end() */

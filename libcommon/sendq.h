@@ -17,6 +17,8 @@
 #ifndef CX_SENDQ_H
 #define CX_SENDQ_H
 
+#include <argp.h>
+
 #include <jansson.h>
 
 #include "dispatch.h"
@@ -26,6 +28,22 @@
 
 struct cx_sendq;
 struct cx_jrow;
+
+/* The options every sender takes, from one argp child (like the common
+ * ones): --via, -t/--template, --rate, --concurrency, --retries,
+ * --timeout, --allow-sensitive, --resend-unknown.  A program embeds the
+ * struct in its options, lists cx_send_children (the sending child, then
+ * the common one) in its argp, and in ARGP_KEY_INIT sets
+ * child_inputs[0] = &o->send, child_inputs[1] = &o->common.  Defaults:
+ * concurrency 8, retries 3; rate and timeout_s 0 mean "the provider's". */
+struct cx_send_opts {
+	const char *via, *tmpl;
+	long concurrency, retries;
+	double rate, timeout_s;
+	int allow_sensitive, resend_unknown;
+};
+extern const struct argp cx_send_argp;
+extern const struct argp_child cx_send_children[];
 
 struct cx_sendq_item {
 	struct cx_sendq_item *next;

@@ -35,21 +35,12 @@ static const char *const outbox_keys[] = { "path", NULL };
 
 struct opts {
 	struct cx_common common;
-	const char *via, *tmpl, *overflow;
-	long concurrency, retries;
-	double rate, timeout_s;
-	int allow_sensitive, resend_unknown;
+	struct cx_send_opts send;	/* --via, --template, --rate, ... */
+	const char *overflow;
 };
 
 enum {
-	OPT_VIA = CX_OPT_BASE + 0x40,
-	OPT_OVERFLOW,
-	OPT_RATE,
-	OPT_CONCURRENCY,
-	OPT_RETRIES,
-	OPT_TIMEOUT,
-	OPT_ALLOW_SENSITIVE,
-	OPT_RESEND_UNKNOWN,
+	OPT_OVERFLOW = CX_OPT_BASE + 0x40,
 };
 
 static const char doc[] =
@@ -60,30 +51,9 @@ static const char doc[] =
     "directory.  See im-send(1) and cxkit(7).";
 
 static const struct argp_option options[] = {
-	{ "allow-sensitive", OPT_ALLOW_SENSITIVE, NULL, 0,
-	  "Send texts with a payment card or resident ID number to targets "
-	  "that reach customers", 0 },
-	{ "concurrency", OPT_CONCURRENCY, "N", 0,
-	  "Requests in flight at once (default 8)", 0 },
 	{ "overflow", OPT_OVERFLOW, "split|fail", 0,
 	  "A text longer than the platform takes: split it into numbered "
 	  "parts (default), or fail with too_long", 0 },
-	{ "rate", OPT_RATE, "N", 0,
-	  "At most N messages a second per target (default: the target's "
-	  "'rate', else the platform's limit)", 0 },
-	{ "resend-unknown", OPT_RESEND_UNKNOWN, NULL, 0,
-	  "Send again ids an earlier run left with an unknown outcome", 0 },
-	{ "retries", OPT_RETRIES, "N", 0,
-	  "Retries of a request that certainly did not get through "
-	  "(default 3)", 0 },
-	{ "template", 't', "NAME", 0,
-	  "Render the text from template NAME for records with no "
-	  "'template'", 0 },
-	{ "timeout", OPT_TIMEOUT, "SECONDS", 0,
-	  "Time limit of one request (default: the target's 'timeout', "
-	  "else 30)", 0 },
-	{ "via", OPT_VIA, "NAME", 0,
-	  "Send through the target configured as [provider NAME]", 0 },
 	{ 0 }
 };
 
@@ -94,39 +64,14 @@ parse_opt(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case ARGP_KEY_INIT:
-		state->child_inputs[0] = &o->common;
-		break;
-	case 't':
-		o->tmpl = arg;
-		break;
-	case OPT_VIA:
-		o->via = arg;
+		state->child_inputs[0] = &o->send;
+		state->child_inputs[1] = &o->common;
 		break;
 	case OPT_OVERFLOW:
 		if (strcmp(arg, "split") != 0 && strcmp(arg, "fail") != 0)
 			argp_error(state, "--overflow: '%s' is not split or "
 			    "fail", arg);
 		o->overflow = arg;
-		break;
-	case OPT_RATE:
-		o->rate = cx_opt_double(state, "--rate", arg, 0.001, 1e6);
-		break;
-	case OPT_CONCURRENCY:
-		o->concurrency = cx_opt_long(state, "--concurrency", arg, 1,
-		    1024);
-		break;
-	case OPT_RETRIES:
-		o->retries = cx_opt_long(state, "--retries", arg, 0, 100);
-		break;
-	case OPT_TIMEOUT:
-		o->timeout_s = cx_opt_double(state, "--timeout", arg, 0.001,
-		    3600);
-		break;
-	case OPT_ALLOW_SENSITIVE:
-		o->allow_sensitive = 1;
-		break;
-	case OPT_RESEND_UNKNOWN:
-		o->resend_unknown = 1;
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s': records are read "
@@ -139,7 +84,7 @@ parse_opt(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp argp = {
-	options, parse_opt, NULL, doc, cx_common_children, NULL, NULL
+	options, parse_opt, NULL, doc, cx_send_children, NULL, NULL
 };
 
 struct run {
@@ -261,21 +206,21 @@ setup_targets(struct run *run)
 	for (int i = 0; i < run->ntgt; i++) {
 		struct im_target *t = &run->tgt[i];
 
-		if (o->rate > 0)
-			t->rate = o->rate;
-		if (o->timeout_s > 0)
-			t->timeout_ms = (long)(o->timeout_s * 1000);
+		if (o->send.rate > 0)
+			t->rate = o->send.rate;
+		if (o->send.timeout_s > 0)
+			t->timeout_ms = (long)(o->send.timeout_s * 1000);
 		t->pacer = cx_pacer_new(t->rate);
 	}
 	run->outbox.name = "outbox";
 	run->outbox.st = run->st;
-	if (o->via && strcmp(o->via, "outbox") != 0) {
+	if (o->send.via && strcmp(o->send.via, "outbox") != 0) {
 		int found = 0;
 
 		for (int i = 0; i < run->ntgt; i++)
-			found |= strcmp(run->tgt[i].name, o->via) == 0;
+			found |= strcmp(run->tgt[i].name, o->send.via) == 0;
 		if (!found)
-			cx_die(NULL, "--via: no IM [provider %s] in %s", o->via,
+			cx_die(NULL, "--via: no IM [provider %s] in %s", o->send.via,
 			    cfgpath);
 	}
 }
@@ -284,7 +229,7 @@ static struct im_target *
 pick_target(struct run *run, const char *via)
 {
 	if (via == NULL)
-		via = run->o->via;
+		via = run->o->send.via;
 	if (via == NULL) {
 		if (run->ntgt == 1)
 			return &run->tgt[0];
@@ -429,7 +374,7 @@ send_part(struct item *it)
 	for (;;) {
 		part_key(it, it->cur);
 		j = cx_sendq_journal_begin(it->q, it->key, it->msg.to,
-		    it->tgt->name, run->o->resend_unknown, &prev);
+		    it->tgt->name, run->o->send.resend_unknown, &prev);
 		if (j != CX_J_SENT)
 			break;
 		if (prev)
@@ -477,7 +422,7 @@ send_part(struct item *it)
 	memset(&it->job, 0, sizeof it->job);
 	it->job.pacer = it->tgt->pacer;
 	it->job.timeout_ms = it->tgt->timeout_ms;
-	it->job.max_retries = (int)run->o->retries;
+	it->job.max_retries = (int)run->o->send.retries;
 	it->job.idempotent = it->tgt->ops->idempotent;
 	it->job.proxy = it->tgt->proxy;
 	it->job.build = job_build;
@@ -519,7 +464,7 @@ prepare_text(struct item *it)
 		return -1;
 	}
 	if (tmpl == NULL)
-		tmpl = run->o->tmpl;
+		tmpl = run->o->send.tmpl;
 	if (tmpl == NULL) {
 		if (text == NULL || *text == '\0') {
 			cx_sendq_finish(it->q, "failed", CX_E_MISSING_FIELD, 0,
@@ -636,7 +581,7 @@ prepare(struct item *it)
 	it->msg.mention = men;
 	it->msg.parse_mode = cx_rec_str(rec, "parse_mode");
 	it->msg.thread = cx_rec_str(rec, "thread");
-	if (it->tgt->customers && !run->o->allow_sensitive &&
+	if (it->tgt->customers && !run->o->send.allow_sensitive &&
 	    cx_text_sensitive(it->text, &what)) {
 		cx_sendq_finish(it->q, "failed", CX_E_SENSITIVE, 0,
 		    "the text contains a %s and target %s reaches customers "
@@ -738,7 +683,7 @@ static const struct cx_sendq_ops im_ops = {
 int
 main(int argc, char *argv[])
 {
-	struct opts o = { .concurrency = 8, .retries = 3 };
+	struct opts o = { 0 };
 	struct run run = { .o = &o };
 	struct cx_ndjson_in in;
 	unsigned long sent, failed, other;
@@ -754,9 +699,9 @@ main(int argc, char *argv[])
 		cx_die(NULL, "%s", err);
 	setup_targets(&run);
 	run.tmpl_dir = cx_config_template_dir(run.cfg);
-	run.d = cx_dispatch_new((int)o.concurrency);
+	run.d = cx_dispatch_new((int)o.send.concurrency);
 	run.q = cx_sendq_new(&im_ops, &run, run.st, run.d,
-	    (int)o.concurrency);
+	    (int)o.send.concurrency);
 	cx_ndjson_open(&in, &o.common);
 	cx_sendq_run(run.q, &in);
 	cx_ndjson_close(&in);

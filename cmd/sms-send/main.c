@@ -38,24 +38,16 @@ static const char *const common_keys[] = {
 
 struct opts {
 	struct cx_common common;
-	const char *via, *tmpl, *region, *from, *quiet_hours;
-	long max_segments, concurrency, retries;
-	double rate, timeout_s;
-	int allow_sensitive, resend_unknown;
+	struct cx_send_opts send;	/* --via, --template, --rate, ... */
+	const char *region, *from, *quiet_hours;
+	long max_segments;
 };
 
 enum {
-	OPT_VIA = CX_OPT_BASE + 0x40,
-	OPT_REGION,
+	OPT_REGION = CX_OPT_BASE + 0x40,
 	OPT_FROM,
 	OPT_MAX_SEGMENTS,
 	OPT_QUIET_HOURS,
-	OPT_RATE,
-	OPT_CONCURRENCY,
-	OPT_RETRIES,
-	OPT_TIMEOUT,
-	OPT_ALLOW_SENSITIVE,
-	OPT_RESEND_UNKNOWN,
 };
 
 static const char doc[] =
@@ -65,10 +57,6 @@ static const char doc[] =
     "directory.  See sms-send(1) and cxkit(7).";
 
 static const struct argp_option options[] = {
-	{ "allow-sensitive", OPT_ALLOW_SENSITIVE, NULL, 0,
-	  "Send texts that contain a payment card or resident ID number", 0 },
-	{ "concurrency", OPT_CONCURRENCY, "N", 0,
-	  "Requests in flight at once (default 8)", 0 },
 	{ "from", OPT_FROM, "SENDER", 0,
 	  "Sender number or name when the record has no 'from'", 0 },
 	{ "max-segments", OPT_MAX_SEGMENTS, "N", 0,
@@ -77,25 +65,9 @@ static const struct argp_option options[] = {
 	{ "quiet-hours", OPT_QUIET_HOURS, "HH:MM-HH:MM", 0,
 	  "Defer messages that fall in this window of the recipient's "
 	  "local time", 0 },
-	{ "rate", OPT_RATE, "N", 0,
-	  "At most N messages a second per provider (default: the "
-	  "provider's 'rate', else unpaced)", 0 },
 	{ "region", OPT_REGION, "CC", 0,
 	  "Country (ISO 3166, e.g. CN) of numbers written without a "
 	  "country code", 0 },
-	{ "resend-unknown", OPT_RESEND_UNKNOWN, NULL, 0,
-	  "Send again ids an earlier run left with an unknown outcome", 0 },
-	{ "retries", OPT_RETRIES, "N", 0,
-	  "Retries of a request that certainly did not get through "
-	  "(default 3)", 0 },
-	{ "template", 't', "NAME", 0,
-	  "Render the text from template NAME for records with no "
-	  "'template'", 0 },
-	{ "timeout", OPT_TIMEOUT, "SECONDS", 0,
-	  "Time limit of one request (default: the provider's 'timeout', "
-	  "else 30)", 0 },
-	{ "via", OPT_VIA, "NAME", 0,
-	  "Send through the provider configured as [provider NAME]", 0 },
 	{ 0 }
 };
 
@@ -107,13 +79,8 @@ parse_opt(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case ARGP_KEY_INIT:
-		state->child_inputs[0] = &o->common;
-		break;
-	case 't':
-		o->tmpl = arg;
-		break;
-	case OPT_VIA:
-		o->via = arg;
+		state->child_inputs[0] = &o->send;
+		state->child_inputs[1] = &o->common;
 		break;
 	case OPT_REGION:
 		if (cx_phone_cc(arg) == 0)
@@ -134,26 +101,6 @@ parse_opt(int key, char *arg, struct argp_state *state)
 			    "like 21:00-08:00", arg);
 		o->quiet_hours = arg;
 		break;
-	case OPT_RATE:
-		o->rate = cx_opt_double(state, "--rate", arg, 0.001, 1e6);
-		break;
-	case OPT_CONCURRENCY:
-		o->concurrency = cx_opt_long(state, "--concurrency", arg, 1,
-		    1024);
-		break;
-	case OPT_RETRIES:
-		o->retries = cx_opt_long(state, "--retries", arg, 0, 100);
-		break;
-	case OPT_TIMEOUT:
-		o->timeout_s = cx_opt_double(state, "--timeout", arg, 0.001,
-		    3600);
-		break;
-	case OPT_ALLOW_SENSITIVE:
-		o->allow_sensitive = 1;
-		break;
-	case OPT_RESEND_UNKNOWN:
-		o->resend_unknown = 1;
-		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s': records are read "
 		    "from stdin", arg);
@@ -165,7 +112,7 @@ parse_opt(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp argp = {
-	options, parse_opt, NULL, doc, cx_common_children, NULL, NULL
+	options, parse_opt, NULL, doc, cx_send_children, NULL, NULL
 };
 
 /* Everything the run shares (no file-scope state beyond this one). */
@@ -327,21 +274,21 @@ setup_providers(struct run *run)
 	for (int i = 0; i < run->nprov; i++) {
 		struct sms_prov *p = &run->prov[i];
 
-		if (o->rate > 0)
-			p->rate = o->rate;
-		if (o->timeout_s > 0)
-			p->timeout_ms = (long)(o->timeout_s * 1000);
+		if (o->send.rate > 0)
+			p->rate = o->send.rate;
+		if (o->send.timeout_s > 0)
+			p->timeout_ms = (long)(o->send.timeout_s * 1000);
 		p->pacer = cx_pacer_new(p->rate);
 	}
 	run->outbox.name = "outbox";
-	if (o->via && strcmp(o->via, "outbox") != 0) {
+	if (o->send.via && strcmp(o->send.via, "outbox") != 0) {
 		int found = 0;
 
 		for (int i = 0; i < run->nprov; i++)
-			found |= strcmp(run->prov[i].name, o->via) == 0;
+			found |= strcmp(run->prov[i].name, o->send.via) == 0;
 		if (!found)
 			cx_die(NULL, "--via: no [provider %s] for SMS in %s",
-			    o->via, cfgpath);
+			    o->send.via, cfgpath);
 	}
 }
 
@@ -349,7 +296,7 @@ static struct sms_prov *
 pick_provider(struct run *run, const char *via)
 {
 	if (via == NULL)
-		via = run->o->via ? run->o->via : run->def_via;
+		via = run->o->send.via ? run->o->send.via : run->def_via;
 	if (via == NULL) {
 		if (run->nprov == 1)
 			return &run->prov[0];
@@ -476,7 +423,7 @@ prepare_text(struct item *it)
 		return -1;
 	}
 	if (tmpl == NULL)
-		tmpl = run->o->tmpl;
+		tmpl = run->o->send.tmpl;
 	if (lang == NULL)
 		lang = cx_rec_str(rec, "customer.lang");
 	if (lang == NULL && tmpl != NULL) {
@@ -688,7 +635,7 @@ prepare(struct item *it)
 		it->msg.from = run->o->from ? run->o->from : it->prov->from;
 	if (it->text) {
 		cx_sms_segments(it->text, strlen(it->text), &it->msg.seg);
-		if (!run->o->allow_sensitive &&
+		if (!run->o->send.allow_sensitive &&
 		    cx_text_sensitive(it->text, &what)) {
 			result_segments(it);
 			cx_sendq_finish(it->q, "failed", CX_E_SENSITIVE, 0,
@@ -704,7 +651,7 @@ prepare(struct item *it)
 			return;
 		}
 	}
-	if (it->params && !run->o->allow_sensitive) {
+	if (it->params && !run->o->send.allow_sensitive) {
 		const char *k;
 		json_t *v;
 
@@ -741,7 +688,7 @@ prepare(struct item *it)
 		return;
 	}
 	j = cx_sendq_journal_begin(it->q, it->q->id, it->to, it->prov->name,
-	    run->o->resend_unknown, &prev);
+	    run->o->send.resend_unknown, &prev);
 	if (j == CX_J_SENT) {
 		if (prev)
 			json_object_set_new(it->q->res, "provider_id",
@@ -777,7 +724,7 @@ prepare(struct item *it)
 	}
 	it->job.pacer = it->prov->pacer;
 	it->job.timeout_ms = it->prov->timeout_ms;
-	it->job.max_retries = (int)run->o->retries;
+	it->job.max_retries = (int)run->o->send.retries;
 	it->job.proxy = it->prov->proxy;
 	it->job.build = job_build;
 	it->job.parse = job_parse;
@@ -857,7 +804,7 @@ setup(struct run *run)
 	run->st = cx_state_open(o->common.state, &err);
 	if (run->st == NULL)
 		cx_die(NULL, "%s", err);
-	run->d = cx_dispatch_new((int)o->concurrency);
+	run->d = cx_dispatch_new((int)o->send.concurrency);
 }
 
 static void
@@ -881,7 +828,7 @@ teardown(struct run *run)
 int
 main(int argc, char *argv[])
 {
-	struct opts o = { .max_segments = 10, .concurrency = 8, .retries = 3 };
+	struct opts o = { .max_segments = 10 };
 	struct run run = { .o = &o };
 	struct cx_ndjson_in in;
 	unsigned long sent, failed, other;
@@ -890,7 +837,7 @@ main(int argc, char *argv[])
 	argp_parse(&argp, argc, argv, 0, NULL, &o);
 	setup(&run);
 	run.q = cx_sendq_new(&sms_ops, &run, run.st, run.d,
-	    (int)o.concurrency);
+	    (int)o.send.concurrency);
 	cx_ndjson_open(&in, &o.common);
 	cx_sendq_run(run.q, &in);
 	cx_ndjson_close(&in);
