@@ -105,6 +105,87 @@ const struct argp_child cx_send_children[] = {
 	{ 0 }
 };
 
+static const char *
+cfg_path(const struct cx_config *cfg)
+{
+	return cfg->path ? cfg->path : "config";
+}
+
+const struct cx_section *
+cx_send_next(const struct cx_config *cfg, const char *chan,
+    const struct cx_section *prev)
+{
+	const struct cx_section *s = prev;
+
+	while ((s = cx_config_next(cfg, "provider", s)) != NULL) {
+		const char *type = cx_section_get(s, "type");
+
+		if (s->name == NULL)
+			cx_die(NULL, "%s:%d: [provider] needs a name, as in "
+			    "[provider twilio-main]", cfg_path(cfg), s->line);
+		if (type == NULL)
+			cx_die(NULL, "%s:%d: [provider %s] needs 'type'",
+			    cfg_path(cfg), s->line, s->name);
+		if (cx_provider_channel(type) == NULL)
+			cx_die(NULL, "%s:%d: [provider %s]: unknown type '%s'",
+			    cfg_path(cfg), cx_section_line(s, "type"),
+			    s->name, type);
+		if (strcmp(cx_provider_channel(type), chan) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+void
+cx_send_conf(const struct cx_section *s, const char *const *common,
+    const char *const *own, const struct cx_send_opts *so,
+    struct cx_send_conf *c)
+{
+	const char *allowed[64];
+	double timeout = 30;
+	char *err = NULL;
+	int n = 0;
+
+	for (int i = 0; common[i] && n < 62; i++)
+		allowed[n++] = common[i];
+	for (int i = 0; own && own[i] && n < 62; i++)
+		allowed[n++] = own[i];
+	allowed[n] = NULL;
+	memset(c, 0, sizeof *c);
+	c->rate = -1;
+	if (cx_section_check(s, allowed, &err) != 0 ||
+	    cx_section_double(s, "rate", 0, 1e6, &c->rate, &err) != 0 ||
+	    cx_section_double(s, "timeout", 0.001, 3600, &timeout,
+	    &err) != 0)
+		cx_die(NULL, "%s", err);
+	c->name = s->name;
+	c->type = cx_section_get(s, "type");
+	c->base_url = cx_section_get(s, "base_url");
+	c->from = cx_section_get(s, "from");
+	c->to = cx_section_get(s, "to");
+	c->proxy = cx_section_get(s, "proxy");
+	if (so && so->rate > 0)
+		c->rate = so->rate;
+	if (so && so->timeout_s > 0)
+		timeout = so->timeout_s;
+	c->timeout_ms = (long)(timeout * 1000);
+}
+
+void
+cx_send_check_via(const struct cx_config *cfg, const char *chan,
+    const char *via)
+{
+	const struct cx_section *s = NULL;
+
+	if (via == NULL || strcmp(via, "outbox") == 0)
+		return;
+	while ((s = cx_send_next(cfg, chan, s)) != NULL)
+		if (strcmp(s->name, via) == 0)
+			return;
+	cx_die(NULL, "--via: no [provider %s] for %s in %s", via,
+	    strcmp(chan, "sms") == 0 ? "SMS" : "IM", cfg_path(cfg));
+}
+
 struct cx_jrow {
 	char *key;
 	const char *status;	/* NULL until cx_sendq_journal_end() */

@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "config.h"
 #include "dispatch.h"
 #include "ndjson.h"
 #include "record.h"
@@ -68,6 +69,32 @@ struct cx_sendq_ops {
 	/* Frees it->udata once the record is written (may be NULL). */
 	void (*release)(struct cx_sendq_item *it, void *arg);
 };
+
+/* A [provider NAME] section of a sender, read and checked. */
+struct cx_send_conf {
+	const char *name, *type;
+	const char *base_url, *from, *to, *proxy;	/* NULL when absent */
+	double rate;		/* --rate, else `rate`, else -1 (absent) */
+	long timeout_ms;	/* --timeout, else `timeout`, else 30 s */
+};
+
+/* The next [provider NAME] section of cfg after prev (NULL: the first)
+ * whose type belongs to chan ("sms" or "im", cx_provider_channel()); the
+ * other channel's sections are skipped.  A section without a name or a
+ * type, or of a type no program knows, ends the program with status 2
+ * and "FILE:LINE: ...". */
+const struct cx_section *cx_send_next(const struct cx_config *cfg,
+    const char *chan, const struct cx_section *prev);
+/* Reads s: its keys must be in common or own (NULL-terminated lists;
+ * own may be NULL); rate and timeout are parsed, the options in so win.
+ * Exits with status 2 on an error, naming file, line and key. */
+void cx_send_conf(const struct cx_section *s, const char *const *common,
+    const char *const *own, const struct cx_send_opts *so,
+    struct cx_send_conf *c);
+/* Exits with status 2 when --via names no section of chan in cfg
+ * ("outbox" always exists). */
+void cx_send_check_via(const struct cx_config *cfg, const char *chan,
+    const char *via);
 
 /* A new loop over st and d; concurrency sizes the queue. */
 struct cx_sendq *cx_sendq_new(const struct cx_sendq_ops *ops, void *arg,

@@ -127,75 +127,43 @@ find_ops(const char *type)
 }
 
 static void
-check_keys(const struct cx_section *s, const struct im_provider *ops)
-{
-	const char *const *own = ops ? ops->keys : outbox_keys;
-	const char *allowed[64];
-	char *err = NULL;
-	int n = 0;
-
-	for (int i = 0; common_keys[i]; i++)
-		allowed[n++] = common_keys[i];
-	for (int i = 0; own && own[i] && n < 62; i++)
-		allowed[n++] = own[i];
-	allowed[n] = NULL;
-	if (cx_section_check(s, allowed, &err) != 0)
-		cx_die(NULL, "%s", err);
-}
-
-static void
 setup_targets(struct run *run)
 {
 	const struct cx_section *s = NULL;
 	struct opts *o = run->o;
-	const char *cfgpath = run->cfg->path ? run->cfg->path : "config";
 
-	while ((s = cx_config_next(run->cfg, "provider", s)) != NULL) {
-		const char *type = cx_section_get(s, "type");
-		const char *aud;
+	while ((s = cx_send_next(run->cfg, "im", s)) != NULL) {
+		const char *aud = cx_section_get(s, "audience");
 		const struct im_provider *ops;
+		struct cx_send_conf c;
 		struct im_target *t;
 		char *err = NULL;
-		double timeout = 30, rate = -1;
 
-		if (type == NULL || s->name == NULL)
-			cx_die(NULL, "%s:%d: a [provider NAME] needs a name and "
-			    "'type'", cfgpath, s->line);
-		if (cx_provider_channel(type) == NULL)
-			cx_die(NULL, "%s:%d: [provider %s]: unknown type '%s'",
-			    cfgpath, cx_section_line(s, "type"), s->name, type);
-		if (strcmp(cx_provider_channel(type), "im") != 0)
-			continue;	/* sms-send's */
-		ops = find_ops(type);
-		check_keys(s, ops);
+		ops = find_ops(cx_section_get(s, "type"));
+		cx_send_conf(s, common_keys, ops ? ops->keys : outbox_keys,
+		    &o->send, &c);
 		run->tgt = cx_xrealloc(run->tgt,
 		    (size_t)(run->ntgt + 1) * sizeof *run->tgt);
 		t = &run->tgt[run->ntgt++];
 		memset(t, 0, sizeof *t);
 		t->ops = ops;
-		t->name = s->name;
+		t->name = c.name;
 		t->sec = s;
 		t->cfg = run->cfg;
 		t->st = run->st;
-		t->to = cx_section_get(s, "to");
-		t->proxy = cx_section_get(s, "proxy");
-		if (cx_section_double(s, "rate", 0, 1e6, &rate, &err) != 0 ||
-		    cx_section_double(s, "timeout", 0.001, 3600, &timeout,
-		    &err) != 0)
-			cx_die(NULL, "%s", err);
-		t->rate = rate >= 0 ? rate : ops ? ops->rate : 0;
-		t->timeout_ms = (long)(timeout * 1000);
+		t->to = c.to;
+		t->proxy = c.proxy;
+		t->rate = c.rate >= 0 ? c.rate : ops ? ops->rate : 0;
+		t->timeout_ms = c.timeout_ms;
+		t->base_url = c.base_url;
 		t->customers = ops ? ops->customers : 0;
-		aud = cx_section_get(s, "audience");
 		if (aud && strcmp(aud, "customers") == 0)
 			t->customers = 1;
 		else if (aud && strcmp(aud, "staff") == 0)
 			t->customers = 0;
 		else if (aud)
-			cx_die(NULL, "%s:%d: [provider %s] audience: '%s' is not "
-			    "customers or staff", cfgpath,
-			    cx_section_line(s, "audience"), s->name, aud);
-		t->base_url = cx_section_get(s, "base_url");
+			cx_die(NULL, "%s", cx_section_err(s, "audience",
+			    "'%s' is not customers or staff", aud));
 		if (ops == NULL)
 			continue;	/* type = im-outbox */
 		if (t->base_url == NULL)
@@ -203,26 +171,11 @@ setup_targets(struct run *run)
 		if (ops->init && ops->init(t, &err) != 0)
 			cx_die(NULL, "%s", err);
 	}
-	for (int i = 0; i < run->ntgt; i++) {
-		struct im_target *t = &run->tgt[i];
-
-		if (o->send.rate > 0)
-			t->rate = o->send.rate;
-		if (o->send.timeout_s > 0)
-			t->timeout_ms = (long)(o->send.timeout_s * 1000);
-		t->pacer = cx_pacer_new(t->rate);
-	}
+	for (int i = 0; i < run->ntgt; i++)
+		run->tgt[i].pacer = cx_pacer_new(run->tgt[i].rate);
 	run->outbox.name = "outbox";
 	run->outbox.st = run->st;
-	if (o->send.via && strcmp(o->send.via, "outbox") != 0) {
-		int found = 0;
-
-		for (int i = 0; i < run->ntgt; i++)
-			found |= strcmp(run->tgt[i].name, o->send.via) == 0;
-		if (!found)
-			cx_die(NULL, "--via: no IM [provider %s] in %s", o->send.via,
-			    cfgpath);
-	}
+	cx_send_check_via(run->cfg, "im", o->send.via);
 }
 
 static struct im_target *

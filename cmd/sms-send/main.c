@@ -189,107 +189,50 @@ config_die(char *err)
 	cx_die(NULL, "%s", err);
 }
 
-static void
-key_double(const struct cx_section *s, const char *key, double min,
-    double max, double *out)
-{
-	char *err = NULL;
-
-	if (cx_section_double(s, key, min, max, out, &err) != 0)
-		config_die(err);
-}
-
 /* Keys of a [provider NAME] with type = outbox. */
 static const char *const outbox_keys[] = { "path", NULL };
-
-/* Checks the keys of a section: the common ones plus the provider's. */
-static void
-check_keys(const struct cx_section *s, const struct sms_provider *ops)
-{
-	const char *const *own = ops ? ops->keys : outbox_keys;
-	const char *allowed[64];
-	char *err = NULL;
-	int n = 0;
-
-	for (int i = 0; common_keys[i]; i++)
-		allowed[n++] = common_keys[i];
-	for (int i = 0; own && own[i] && n < 62; i++)
-		allowed[n++] = own[i];
-	allowed[n] = NULL;
-	if (cx_section_check(s, allowed, &err) != 0)
-		config_die(err);
-}
 
 static void
 setup_providers(struct run *run)
 {
 	const struct cx_section *s = NULL;
 	struct opts *o = run->o;
-	const char *cfgpath = run->cfg->path ? run->cfg->path : "config";
 
-	while ((s = cx_config_next(run->cfg, "provider", s)) != NULL) {
-		const char *type = cx_section_get(s, "type");
+	while ((s = cx_send_next(run->cfg, "sms", s)) != NULL) {
 		const struct sms_provider *ops;
+		struct cx_send_conf c;
 		struct sms_prov *p;
 		char *err = NULL;
-		double timeout = 30;
 
-		if (type == NULL)
-			cx_die(NULL, "%s:%d: [provider %s] needs 'type'",
-			    cfgpath, s->line, s->name ? s->name : "");
-		if (s->name == NULL)
-			cx_die(NULL, "%s:%d: [provider] needs a name, as in "
-			    "[provider twilio-main]", cfgpath, s->line);
-		if (cx_provider_channel(type) == NULL)
-			cx_die(NULL, "%s:%d: [provider %s]: unknown type '%s'",
-			    cfgpath, cx_section_line(s, "type"), s->name, type);
-		if (strcmp(cx_provider_channel(type), "sms") != 0)
-			continue;	/* im-send's */
-		ops = find_ops(type);
-		check_keys(s, ops);
+		ops = find_ops(cx_section_get(s, "type"));
+		cx_send_conf(s, common_keys, ops ? ops->keys : outbox_keys,
+		    &o->send, &c);
 		run->prov = cx_xrealloc(run->prov,
 		    (size_t)(run->nprov + 1) * sizeof *run->prov);
 		p = &run->prov[run->nprov++];
 		memset(p, 0, sizeof *p);
 		p->ops = ops;
-		p->name = s->name;
+		p->name = c.name;
 		p->sec = s;
 		p->cfg = run->cfg;
-		p->from = cx_section_get(s, "from");
-		p->proxy = cx_section_get(s, "proxy");
-		key_double(s, "rate", 0, 1e6, &p->rate);
-		key_double(s, "timeout", 0.001, 3600, &timeout);
-		p->timeout_ms = (long)(timeout * 1000);
-		p->base_url = cx_section_get(s, "base_url");
+		p->from = c.from;
+		p->proxy = c.proxy;
+		p->rate = c.rate > 0 ? c.rate : 0;
+		p->timeout_ms = c.timeout_ms;
+		p->base_url = c.base_url;
 		if (ops == NULL)
 			continue;	/* type = outbox */
 		if (p->base_url == NULL)
 			p->base_url = ops->default_url;
 		if (p->base_url == NULL)
-			cx_die(NULL, "%s:%d: [provider %s] needs 'base_url'",
-			    cfgpath, s->line, s->name);
+			config_die(cx_section_err(s, "base_url", "needed"));
 		if (ops->init && ops->init(p, &err) != 0)
 			config_die(err);
 	}
-	for (int i = 0; i < run->nprov; i++) {
-		struct sms_prov *p = &run->prov[i];
-
-		if (o->send.rate > 0)
-			p->rate = o->send.rate;
-		if (o->send.timeout_s > 0)
-			p->timeout_ms = (long)(o->send.timeout_s * 1000);
-		p->pacer = cx_pacer_new(p->rate);
-	}
+	for (int i = 0; i < run->nprov; i++)
+		run->prov[i].pacer = cx_pacer_new(run->prov[i].rate);
 	run->outbox.name = "outbox";
-	if (o->send.via && strcmp(o->send.via, "outbox") != 0) {
-		int found = 0;
-
-		for (int i = 0; i < run->nprov; i++)
-			found |= strcmp(run->prov[i].name, o->send.via) == 0;
-		if (!found)
-			cx_die(NULL, "--via: no [provider %s] for SMS in %s",
-			    o->send.via, cfgpath);
-	}
+	cx_send_check_via(run->cfg, "sms", o->send.via);
 }
 
 static struct sms_prov *
