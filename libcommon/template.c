@@ -376,3 +376,51 @@ fail:
 	cx_buf_free(&b);
 	return NULL;
 }
+
+char *
+cx_tmpl_text(const char *dir, const char *name, const char *lang,
+    const char *const *exts, int missing_ok, const json_t *rec,
+    const char **used_ext, const char **code, char **msg)
+{
+	char *path, *missing = NULL, *err = NULL, *text;
+	const char *src;
+
+	*code = NULL;
+	*msg = NULL;
+	path = cx_tmpl_find_ext(dir, name, lang, exts, NULL, used_ext);
+	if (path == NULL) {
+		if (errno == EINVAL) {
+			*code = CX_E_BAD_FIELD;
+			*msg = cx_xasprintf("'%s' is not a valid template name",
+			    name);
+		} else if (!missing_ok) {
+			*code = CX_E_TEMPLATE_MISSING;
+			*msg = cx_xasprintf("no template '%s'%s%s in %s", name,
+			    lang ? " for language " : "", lang ? lang : "",
+			    dir ? dir : "(no templates directory)");
+		}
+		return NULL;
+	}
+	src = cx_tmpl_load(path, &err);
+	free(path);
+	if (src == NULL) {
+		*code = CX_E_TEMPLATE_MISSING;
+		*msg = err;
+		return NULL;
+	}
+	text = cx_tmpl_render(src, rec, &missing, &err);
+	if (text == NULL) {
+		if (missing) {
+			*code = CX_E_TEMPLATE_VAR;
+			*msg = cx_xasprintf("template '%s': variable '%s' is "
+			    "missing", name, missing);
+		} else {
+			*code = CX_E_TEMPLATE_MISSING;
+			*msg = cx_xasprintf("template '%s': %s", name,
+			    err ? err : "malformed");
+		}
+		free(missing);
+		free(err);
+	}
+	return text;
+}

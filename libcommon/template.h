@@ -48,6 +48,17 @@ const char *cx_tmpl_load(const char *path, char **err);
 char *cx_tmpl_render(const char *src, const json_t *rec, char **missing,
     char **err);
 
+/* Finds (cx_tmpl_find_ext), loads and renders template name for rec in
+ * one step, as a sender needs it.  Returns the malloc'd text, or NULL
+ * with *code (a record.h code: bad_field for a name that is not valid,
+ * template_missing, template_var_missing) and *msg (malloc'd, naming the
+ * template and the variable).  With missing_ok, a template that has no
+ * file gives NULL with *code NULL (the provider holds the text).
+ * *used_ext (if not NULL) receives the extension of the file used. */
+char *cx_tmpl_text(const char *dir, const char *name, const char *lang,
+    const char *const *exts, int missing_ok, const json_t *rec,
+    const char **used_ext, const char **code, char **msg);
+
 /* Looks up one placeholder path as the renderer does; borrowed ref. */
 json_t *cx_tmpl_value(const json_t *rec, const char *path);
 

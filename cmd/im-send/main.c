@@ -399,9 +399,9 @@ prepare_text(struct item *it)
 	const char *text = cx_rec_str(rec, "text");
 	const char *lang = cx_rec_str(rec, "lang");
 	const char *format = cx_rec_str(rec, "format");
-	const char *ext = "txt", *src;
+	const char *ext = "txt", *code;
 	int can_md = it->tgt->ops == NULL || it->tgt->ops->markdown;
-	char *path, *missing = NULL, *err = NULL;
+	char *msg;
 
 	if ((json_object_get(rec, "template") && tmpl == NULL) ||
 	    (json_object_get(rec, "text") && text == NULL)) {
@@ -436,39 +436,11 @@ prepare_text(struct item *it)
 		it->lang = cx_kv_get(run->st, "lang", it->msg.to);
 		lang = it->lang;
 	}
-	path = cx_tmpl_find_ext(run->tmpl_dir, tmpl, lang, can_md ? md_txt :
-	    txt, NULL, &ext);
-	if (path == NULL) {
-		if (errno == EINVAL)
-			cx_sendq_finish(it->q, "failed", CX_E_BAD_FIELD, 0,
-			    "'%s' is not a valid template name", tmpl);
-		else
-			cx_sendq_finish(it->q, "failed", CX_E_TEMPLATE_MISSING,
-			    0, "no template '%s'%s%s in %s", tmpl,
-			    lang ? " for language " : "", lang ? lang : "",
-			    run->tmpl_dir);
-		return -1;
-	}
-	src = cx_tmpl_load(path, &err);
-	free(path);
-	if (src == NULL) {
-		cx_sendq_finish(it->q, "failed", CX_E_TEMPLATE_MISSING, 0, "%s",
-		    err);
-		free(err);
-		return -1;
-	}
-	it->text = cx_tmpl_render(src, rec, &missing, &err);
+	it->text = cx_tmpl_text(run->tmpl_dir, tmpl, lang, can_md ? md_txt :
+	    txt, 0, rec, &ext, &code, &msg);
 	if (it->text == NULL) {
-		if (missing)
-			cx_sendq_finish(it->q, "failed", CX_E_TEMPLATE_VAR, 0,
-			    "template '%s': variable '%s' is missing", tmpl,
-			    missing);
-		else
-			cx_sendq_finish(it->q, "failed", CX_E_TEMPLATE_MISSING,
-			    0, "template '%s': %s", tmpl, err ? err :
-			    "malformed");
-		free(missing);
-		free(err);
+		cx_sendq_finish(it->q, "failed", code, 0, "%s", msg);
+		free(msg);
 		return -1;
 	}
 	it->msg.markdown = strcmp(ext, "md") == 0;

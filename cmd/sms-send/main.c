@@ -352,8 +352,9 @@ prepare_text(struct item *it)
 	const char *text = cx_rec_str(rec, "text");
 	const char *lang = cx_rec_str(rec, "lang");
 	int need_tmpl = it->prov->ops && it->prov->ops->need_template;
-	char *path, *missing = NULL, *err = NULL;
-	const char *src;
+	static const char *const txt[] = { "txt", NULL };
+	const char *ecode;
+	char *msg;
 
 	if (json_object_get(rec, "template") && tmpl == NULL) {
 		cx_sendq_finish(it->q, "failed", CX_E_BAD_FIELD, 0,
@@ -436,41 +437,14 @@ prepare_text(struct item *it)
 		}
 		it->msg.params = it->params;
 	}
-	path = cx_tmpl_find(run->tmpl_dir, tmpl, lang, NULL);
-	if (path == NULL) {
-		if (need_tmpl)
-			return 0;	/* the provider holds the text */
-		if (errno == EINVAL)
-			cx_sendq_finish(it->q, "failed", CX_E_BAD_FIELD, 0,
-			    "'%s' is not a valid template name", tmpl);
-		else
-			cx_sendq_finish(it->q, "failed", CX_E_TEMPLATE_MISSING, 0,
-			    "no template '%s'%s%s in %s", tmpl,
-			    lang ? " for language " : "", lang ? lang : "",
-			    run->tmpl_dir);
+	it->text = cx_tmpl_text(run->tmpl_dir, tmpl, lang, txt, need_tmpl,
+	    rec, NULL, &ecode, &msg);
+	if (it->text == NULL && ecode != NULL) {
+		cx_sendq_finish(it->q, "failed", ecode, 0, "%s", msg);
+		free(msg);
 		return -1;
 	}
-	src = cx_tmpl_load(path, &err);
-	free(path);
-	if (src == NULL) {
-		cx_sendq_finish(it->q, "failed", CX_E_TEMPLATE_MISSING, 0, "%s", err);
-		free(err);
-		return -1;
-	}
-	it->text = cx_tmpl_render(src, rec, &missing, &err);
-	if (it->text == NULL) {
-		if (missing)
-			cx_sendq_finish(it->q, "failed", CX_E_TEMPLATE_VAR, 0,
-			    "template '%s': variable '%s' is missing", tmpl,
-			    missing);
-		else
-			cx_sendq_finish(it->q, "failed", CX_E_TEMPLATE_MISSING, 0,
-			    "template '%s': %s", tmpl, err ? err : "malformed");
-		free(missing);
-		free(err);
-		return -1;
-	}
-	return 0;
+	return 0;	/* without a text: the provider holds it */
 }
 
 /* Defers the record when it must not go out yet; returns 1 if deferred. */
