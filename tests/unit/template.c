@@ -258,6 +258,45 @@ test_render(void)
 	json_decref(r);
 }
 
+/* cx_tmpl_text: the three steps, their errors, .md before .txt. */
+static void
+test_text(void)
+{
+	static const char *const md_txt[] = { "md", "txt", NULL };
+	static const char *const txt[] = { "txt", NULL };
+	json_t *r = json_pack("{s:{s:s}}", "vars", "who", "王");
+	const char *code, *ext = NULL;
+	char *t, *msg;
+
+	write_at("hi.md", "**{{who}}**");
+	write_at("hi.txt", "hi {{who}}");
+	write_at("need.txt", "{{nobody}}");
+	t = cx_tmpl_text(tmpdir, "hi", "zh", md_txt, 0, r, &ext, &code, &msg);
+	is_str(t, "**王**", "cx_tmpl_text prefers .md when asked");
+	is_str(ext, "md", "  used .md");
+	free(t);
+	t = cx_tmpl_text(tmpdir, "hi", NULL, txt, 0, r, NULL, &code, &msg);
+	is_str(t, "hi 王", "cx_tmpl_text .txt");
+	free(t);
+	t = cx_tmpl_text(tmpdir, "need", NULL, txt, 0, r, NULL, &code, &msg);
+	ok(t == NULL && code && strcmp(code, "template_var_missing") == 0 &&
+	    strstr(msg, "'nobody'") != NULL, "missing variable named: %s",
+	    msg ? msg : "(null)");
+	free(msg);
+	t = cx_tmpl_text(tmpdir, "none", NULL, txt, 0, r, NULL, &code, &msg);
+	ok(t == NULL && code && strcmp(code, "template_missing") == 0,
+	    "missing template: %s", msg ? msg : "(null)");
+	free(msg);
+	t = cx_tmpl_text(tmpdir, "none", NULL, txt, 1, r, NULL, &code, &msg);
+	ok(t == NULL && code == NULL && msg == NULL,
+	    "missing template with missing_ok: no error");
+	t = cx_tmpl_text(tmpdir, "../x", NULL, txt, 0, r, NULL, &code, &msg);
+	ok(t == NULL && code && strcmp(code, "bad_field") == 0,
+	    "bad template name: %s", msg ? msg : "(null)");
+	free(msg);
+	json_decref(r);
+}
+
 int
 main(void)
 {
@@ -268,6 +307,7 @@ main(void)
 	test_find();
 	test_load();
 	test_render();
+	test_text();
 	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return tap_done();
 }
