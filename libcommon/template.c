@@ -424,3 +424,37 @@ cx_tmpl_text(const char *dir, const char *name, const char *lang,
 	}
 	return text;
 }
+
+void
+cx_tmpl_escape_all(json_t *v, char *(*esc)(const char *s, size_t n,
+    void *arg), void *arg)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+	char *s;
+
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, x) {
+			if (!json_is_string(x)) {
+				cx_tmpl_escape_all(x, esc, arg);
+				continue;
+			}
+			s = esc(json_string_value(x), json_string_length(x),
+			    arg);
+			json_object_set_new(v, k, json_string(s));
+			free(s);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x) {
+			if (!json_is_string(x)) {
+				cx_tmpl_escape_all(x, esc, arg);
+				continue;
+			}
+			s = esc(json_string_value(x), json_string_length(x),
+			    arg);
+			json_array_set_new(v, i, json_string(s));
+			free(s);
+		}
+	}
+}

@@ -59,6 +59,14 @@ char *cx_tmpl_text(const char *dir, const char *name, const char *lang,
     const char *const *exts, int missing_ok, const json_t *rec,
     const char **used_ext, const char **code, char **msg);
 
+/* Escapes every string inside v, in place (objects and arrays, at any
+ * depth): each is replaced by esc(s, n, arg), a malloc'd string.  For
+ * rendering a template whose values must not break the syntax around
+ * them (a JSON body, Telegram's MarkdownV2): render from an escaped deep
+ * copy of the record. */
+void cx_tmpl_escape_all(json_t *v, char *(*esc)(const char *s, size_t n,
+    void *arg), void *arg);
+
 /* Looks up one placeholder path as the renderer does; borrowed ref. */
 json_t *cx_tmpl_value(const json_t *rec, const char *path);
 

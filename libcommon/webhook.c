@@ -129,48 +129,26 @@ cx_webhook_fini(struct cx_webhook *w)
 	w->auth = NULL;
 }
 
-/* Escapes every string inside v, in place, for a JSON or form body. */
-static void
-escape_all(json_t *v, int json)
+/* A string escaped for a JSON body (without the quotes: the template
+ * writes "{{text}}") or a form. */
+static char *
+escape_one(const char *str, size_t n, void *arg)
 {
-	const char *k;
+	int json = *(const int *)arg;
 	json_t *x;
-	size_t i;
 	char *s;
 
-	if (json_is_object(v)) {
-		json_object_foreach(v, k, x) {
-			if (!json_is_string(x)) {
-				escape_all(x, json);
-				continue;
-			}
-			if (json) {
-				s = json_dumps(x, JSON_ENCODE_ANY);
-				if (s == NULL)
-					cx_die(NULL, "out of memory");
-				s[strlen(s) - 1] = '\0';	/* the quotes */
-				json_object_set_new(v, k, json_string(s + 1));
-			} else {
-				s = cx_form_encode(json_string_value(x),
-				    json_string_length(x));
-				json_object_set_new(v, k, json_string(s));
-			}
-			free(s);
-		}
-	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, x) {
-			if (json_is_object(x) || json_is_array(x)) {
-				escape_all(x, json);
-			} else if (json_is_string(x)) {
-				/* Escape through a one-key object. */
-				json_t *o = json_pack("{s:O}", "v", x);
-
-				escape_all(o, json);
-				json_array_set(v, i, json_object_get(o, "v"));
-				json_decref(o);
-			}
-		}
-	}
+	if (!json)
+		return cx_form_encode(str, n);
+	x = json_stringn(str, n);
+	s = x ? json_dumps(x, JSON_ENCODE_ANY) : NULL;
+	json_decref(x);
+	if (s == NULL)
+		cx_die(NULL, "out of memory");
+	n = strlen(s);
+	memmove(s, s + 1, n - 2);	/* drop the quotes */
+	s[n - 2] = '\0';
+	return s;
 }
 
 /* The fields as a form (or query string). */
@@ -209,7 +187,7 @@ render(const struct cx_webhook *w, const json_t *rec,
 	}
 	json_object_foreach((json_t *)fields, k, v)
 		json_object_set(ctx, k, v);
-	escape_all(ctx, w->json);
+	cx_tmpl_escape_all(ctx, escape_one, (void *)&w->json);
 	out = cx_tmpl_render(w->body, ctx, &missing, &err);
 	json_decref(ctx);
 	if (out == NULL) {

@@ -97,6 +97,10 @@ struct im_provider {
 	void (*parse)(struct im_target *t, const struct im_msg *m,
 	    const struct cx_http_resp *resp, struct cx_result *res);
 	void (*fini)(struct im_target *t);
+	/* Optional: escapes a template value for the record's formatting
+	 * mode (Telegram's parse_mode), so "Ann-Marie" cannot break
+	 * MarkdownV2.  Returns a malloc'd string. */
+	char *(*escape)(const char *mode, const char *s, size_t n);
 };
 
 extern const struct im_provider im_wecom_robot, im_wecom_app, im_dingtalk,

@@ -387,6 +387,19 @@ send_part(struct item *it)
 
 /* --- preparing one record ---------------------------------------------- */
 
+struct escape_arg {
+	const struct im_provider *ops;
+	const char *mode;
+};
+
+static char *
+escape_value(const char *s, size_t n, void *arg)
+{
+	const struct escape_arg *ea = arg;
+
+	return ea->ops->escape(ea->mode, s, n);
+}
+
 /* Sets it->text from the template or "text", and msg.markdown. */
 static int
 prepare_text(struct item *it)
@@ -399,7 +412,8 @@ prepare_text(struct item *it)
 	const char *text = cx_rec_str(rec, "text");
 	const char *lang = cx_rec_str(rec, "lang");
 	const char *format = cx_rec_str(rec, "format");
-	const char *ext = "txt", *code;
+	const char *ext = "txt", *code, *mode;
+	json_t *esc = NULL;
 	int can_md = it->tgt->ops == NULL || it->tgt->ops->markdown;
 	char *msg;
 
@@ -436,8 +450,18 @@ prepare_text(struct item *it)
 		it->lang = cx_kv_get(run->st, "lang", it->msg.to);
 		lang = it->lang;
 	}
+	mode = cx_rec_str(rec, "parse_mode");
+	if (mode && it->tgt->ops && it->tgt->ops->escape) {
+		/* The record's values go into a text with markup: escape
+		 * them for it (the template's own markup stays). */
+		struct escape_arg ea = { it->tgt->ops, mode };
+
+		esc = json_deep_copy(rec);
+		cx_tmpl_escape_all(esc, escape_value, &ea);
+	}
 	it->text = cx_tmpl_text(run->tmpl_dir, tmpl, lang, can_md ? md_txt :
-	    txt, 0, rec, &ext, &code, &msg);
+	    txt, 0, esc ? esc : rec, &ext, &code, &msg);
+	json_decref(esc);
 	if (it->text == NULL) {
 		cx_sendq_finish(it->q, "failed", code, 0, "%s", msg);
 		free(msg);

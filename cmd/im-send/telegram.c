@@ -232,6 +232,34 @@ telegram_fini(struct im_target *t)
 
 /* limit: 4,096 characters after entity parsing; a plain text counts as
  * it is.  rate: Telegram allows about one message a second per chat. */
+/* Escapes a template value for parse_mode (Telegram's formatting
+ * options): MarkdownV2 backslashes every reserved character, HTML
+ * writes &, < and > as entities, legacy Markdown backslashes _ * ` [. */
+static char *
+telegram_escape(const char *mode, const char *s, size_t n)
+{
+	const char *reserved = strcmp(mode, "MarkdownV2") == 0 ?
+	    "_*[]()~`>#+-=|{}.!\\" : strcmp(mode, "Markdown") == 0 ?
+	    "_*`[" : NULL;
+	struct cx_buf b = { 0 };
+
+	cx_buf_adds(&b, "");
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (strcmp(mode, "HTML") == 0 && (c == '&' || c == '<' ||
+		    c == '>'))
+			cx_buf_adds(&b, c == '&' ? "&amp;" : c == '<' ?
+			    "&lt;" : "&gt;");
+		else if (reserved && c != '\0' && strchr(reserved, c)) {
+			cx_buf_addc(&b, '\\');
+			cx_buf_addc(&b, c);
+		} else
+			cx_buf_addc(&b, c);
+	}
+	return cx_buf_take(&b);
+}
+
 const struct im_provider im_telegram = {
 	.type = "telegram",
 	.default_url = "https://api.telegram.org",
@@ -246,4 +274,5 @@ const struct im_provider im_telegram = {
 	.build = telegram_build,
 	.parse = telegram_parse,
 	.fini = telegram_fini,
+	.escape = telegram_escape,
 };

@@ -258,3 +258,16 @@ colour = red"
 	expect_eq "$status" 2
 	[[ $stderr_out == *"colour"* ]]
 }
+
+@test "telegram: template values are escaped for the record's parse_mode" {
+	tmpl tg_hi '*Hello* {{name}}, ticket {{ticket}}'
+	run_in '{"id":"tg1","to":"4242","template":"tg_hi","parse_mode":"MarkdownV2","vars":{"name":"Ann-Marie (VIP)","ticket":"W-1.2"}}
+' im-send --via tg
+	expect_eq "$(jqo -r .im.status)" sent
+	expect_eq "$(jq -r 'select(.provider=="telegram") | .text' "$MOCK_REC")" "Hello Ann-Marie (VIP), ticket W-1.2"
+	tmpl tg_html '<b>Hi</b> {{name}}'
+	run_in '{"id":"tg2","to":"4242","template":"tg_html","parse_mode":"HTML","vars":{"name":"A&B <co>"}}
+' im-send --via tg
+	expect_eq "$(jqo -r .im.status)" sent
+	expect_eq "$(jq -r 'select(.provider=="telegram" and .parse_mode=="HTML") | .markup' "$MOCK_REC")" '<b>Hi</b> A&amp;B &lt;co&gt;'
+}
