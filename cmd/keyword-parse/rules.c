@@ -157,6 +157,8 @@ add_alt(struct cx_norm *norm, struct kp_cond *c, const char *arg,
 	return 0;
 }
 
+static void cond_free(struct kp_cond *c);
+
 /* Parses "TEST ARGS" into c.  Returns 0, or -1 with *why. */
 static int
 parse_cond(struct cx_norm *norm, const char *spec, struct kp_cond *c,
@@ -262,6 +264,12 @@ parse_cond(struct cx_norm *norm, const char *spec, struct kp_cond *c,
 	}
 	r = 0;
 out:
+	if (r != 0) {
+		/* Alternatives added before the error are freed here: the
+		 * caller keeps no half-built test (found by the fuzzer). */
+		cond_free(c);
+		memset(c, 0, sizeof *c);
+	}
 	free(copy);
 	return r;
 }
