@@ -8,6 +8,13 @@
 # the input that caused them.
 set -u
 top=${CXKIT_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+# `make check` (no FUZZ_TIME) runs a short, seeded pass, so that CI is
+# repeatable; `make fuzz` explores with a new seed each run.
+if [ -z "${FUZZ_TIME:-}" ]; then
+	seed="-seed=${FUZZ_SEED:-1}"
+else
+	seed=${FUZZ_SEED:+-seed=$FUZZ_SEED}
+fi
 t=${FUZZ_TIME:-5}
 n=0
 fail=0
@@ -24,7 +31,8 @@ for bin; do
 	work=$top/build-fuzz/corpus/$name
 	mkdir -p "$work"
 	log=$top/build-fuzz/$name.log
-	if "$bin" -max_total_time="$t" -rss_limit_mb=2048 -timeout=10 \
+	# shellcheck disable=SC2086
+	if "$bin" -max_total_time="$t" -rss_limit_mb=2048 -timeout=10 $seed \
 	    -artifact_prefix="$top/build-fuzz/$name-" \
 	    "$work" "$top/tests/fuzz/corpus/$name" > "$log" 2>&1; then
 		runs=$(grep -o 'Done [0-9]* runs' "$log" | tail -1)
