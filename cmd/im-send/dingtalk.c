@@ -189,24 +189,12 @@ static void
 ding_parse(struct im_target *t, const struct im_msg *m,
     const struct cx_http_resp *resp, struct cx_result *res)
 {
-	const char *body = resp->body ? resp->body : "", *msg;
+	const char *msg;
 	long long code;
 	json_t *j;
 
-	j = json_loadb(body, resp->body_len, 0, NULL);
-	if (resp->status < 200 || resp->status > 299 ||
-	    !im_int(j, "errcode", &code)) {
-		if (resp->status >= 200 && resp->status <= 299)
-			cx_result_set(res, CX_OUT_FAIL, CX_E_PROVIDER_ERROR, 0,
-			    "dingtalk: HTTP %ld without an errcode: %.*s",
-			    resp->status, cx_http_excerpt(resp), body);
-		else
-			cx_result_from_http(res, resp);
-		json_decref(j);
+	if ((j = im_errcode("dingtalk", resp, res, &code, &msg)) == NULL)
 		return;
-	}
-	if ((msg = json_string_value(json_object_get(j, "errmsg"))) == NULL)
-		msg = "";
 	switch (code) {
 	case 0:
 		cx_result_ok(res, NULL, NULL);

@@ -162,6 +162,36 @@ im_int(const json_t *j, const char *name, long long *out)
 	return *end == '\0';
 }
 
+/* Reads the {"errcode":N,"errmsg":"..."} answer of WeCom and DingTalk:
+ * returns the parsed body (the caller decrefs it) with *code and *msg
+ * (never NULL) set, or NULL after setting res when the answer is not such
+ * a body (a non-2xx status: cx_result_from_http; a 2xx without errcode:
+ * provider_error, quoting the body).  who prefixes the message, or is
+ * NULL. */
+static inline json_t * __attribute__((unused))
+im_errcode(const char *who, const struct cx_http_resp *resp,
+    struct cx_result *res, long long *code, const char **msg)
+{
+	const char *body = resp->body ? resp->body : "";
+	json_t *j = json_loadb(body, resp->body_len, 0, NULL);
+
+	if (resp->status >= 200 && resp->status <= 299 &&
+	    im_int(j, "errcode", code)) {
+		*msg = json_string_value(json_object_get(j, "errmsg"));
+		if (*msg == NULL)
+			*msg = "";
+		return j;
+	}
+	if (resp->status >= 200 && resp->status <= 299)
+		cx_result_set(res, CX_OUT_FAIL, CX_E_PROVIDER_ERROR, 0,
+		    "%s%sHTTP %ld without an errcode: %.*s", who ? who : "",
+		    who ? ": " : "", resp->status, cx_http_excerpt(resp), body);
+	else
+		cx_result_from_http(res, resp);
+	json_decref(j);
+	return NULL;
+}
+
 /* Checks a robot's webhook at init: the whole http(s) URL the platform
  * gave, or only its key or token (no "://").  Returns 0, or -1 with *err
  * (which never quotes the webhook: it is a secret). */

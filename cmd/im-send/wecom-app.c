@@ -105,24 +105,13 @@ token_answer(struct im_target *t, const struct cx_http_resp *resp,
     struct cx_result *res)
 {
 	struct app *a = t->priv;
-	const char *body = resp->body ? resp->body : "", *tok, *msg;
+	const char *tok, *msg;
 	long long code, ttl;
 	char *token = NULL;
 	json_t *j;
 
-	j = json_loadb(body, resp->body_len, 0, NULL);
-	if (resp->status < 200 || resp->status > 299 ||
-	    !im_int(j, "errcode", &code)) {
-		if (resp->status >= 200 && resp->status <= 299)
-			cx_result_set(res, CX_OUT_FAIL, CX_E_PROVIDER_ERROR, 0,
-			    "HTTP %ld without an errcode: %.*s", resp->status,
-			    cx_http_excerpt(resp), body);
-		else
-			cx_result_from_http(res, resp);
+	if ((j = im_errcode(NULL, resp, res, &code, &msg)) == NULL)
 		goto out;
-	}
-	if ((msg = json_string_value(json_object_get(j, "errmsg"))) == NULL)
-		msg = "";
 	tok = json_string_value(json_object_get(j, "access_token"));
 	if (code == -1) {
 		cx_result_set(res, CX_OUT_RETRY, CX_E_PROVIDER_ERROR, 1,
@@ -291,24 +280,12 @@ app_parse(struct im_target *t, const struct im_msg *m,
     const struct cx_http_resp *resp, struct cx_result *res)
 {
 	struct app *a = t->priv;
-	const char *body = resp->body ? resp->body : "", *msg, *id;
+	const char *msg, *id;
 	long long code;
 	json_t *j;
 
-	j = json_loadb(body, resp->body_len, 0, NULL);
-	if (resp->status < 200 || resp->status > 299 ||
-	    !im_int(j, "errcode", &code)) {
-		if (resp->status >= 200 && resp->status <= 299)
-			cx_result_set(res, CX_OUT_FAIL, CX_E_PROVIDER_ERROR, 0,
-			    "wecom-app: HTTP %ld without an errcode: %.*s",
-			    resp->status, cx_http_excerpt(resp), body);
-		else
-			cx_result_from_http(res, resp);
-		json_decref(j);
+	if ((j = im_errcode("wecom-app", resp, res, &code, &msg)) == NULL)
 		return;
-	}
-	if ((msg = json_string_value(json_object_get(j, "errmsg"))) == NULL)
-		msg = "";
 	switch (code) {
 	case 0:
 		id = json_string_value(json_object_get(j, "msgid"));
