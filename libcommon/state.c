@@ -36,6 +36,13 @@ static const char *const migrations[] = {
 	"CREATE TABLE kv ("
 	"  ns TEXT, key TEXT, value TEXT, expires INTEGER,"
 	"  PRIMARY KEY (ns, key));",
+	/* queue-notify: follow-ups (abandon, timeout, missed) not yet due,
+	 * one per caller and reason; request is the JSON to write when due
+	 * (ms since the epoch) */
+	"CREATE TABLE queue_pending ("
+	"  caller TEXT, reason TEXT, due INTEGER NOT NULL, call_id TEXT,"
+	"  queue TEXT, request TEXT NOT NULL, created INTEGER,"
+	"  PRIMARY KEY (caller, reason));",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

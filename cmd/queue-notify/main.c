@@ -1,0 +1,1671 @@
+/* queue-notify - turn a call queue's events into message requests
+ *
+ * SPDX-License-Identifier: MIT
+ * Reads queue events (cxkit NDJSON, Asterisk queue_log lines with --from
+ * asterisk, FreeSWITCH mod_callcenter JSON with --from freeswitch) and
+ * writes message requests for sms-send / im-send: wait notices, follow-ups
+ * after abandoned and timed-out calls, missed-call notices.  See
+ * queue-notify(1) and cxkit(7).
+ *
+ * The clock is the events' own time (never earlier than the latest seen);
+ * while the input is idle it runs on with the monotonic clock, so a
+ * follow-up falls due behind `tail -F` with no new line.  State (pending
+ * follow-ups, cooldowns) is committed before the requests it implies are
+ * written: a crash may lose a message, never send one twice.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "qn.h"
+
+enum { FROM_CXKIT, FROM_ASTERISK, FROM_FREESWITCH };
+enum { R_WAIT, R_ABANDON, R_TIMEOUT, R_MISSED, R_POSITION, NREASON };
+static const char *const reason_names[] = { "wait", "abandon", "timeout",
+	"missed", "position" };
+
+struct opts {
+	struct cx_common common;
+	int from;
+	const char *events, *skipped, *region;
+};
+
+enum {
+	OPT_FROM = CX_OPT_BASE + 0x40,
+	OPT_EVENTS,
+	OPT_SKIPPED,
+	OPT_NOW,
+	OPT_REGION,
+};
+
+static const char doc[] =
+    "Read a call queue's events on stdin and write message requests (wait "
+    "notices, follow-ups after abandoned or timed-out calls, missed-call "
+    "notices) for sms-send or im-send.\v"
+    "Policies come from the [queue] and [queue NAME] sections of the "
+    "configuration.  See queue-notify(1) and cxkit(7).";
+
+static const struct argp_option options[] = {
+	{ "events", OPT_EVENTS, "FILE", 0,
+	  "Also write every queue event, normalised, to FILE", 0 },
+	{ "from", OPT_FROM, "FORMAT", 0,
+	  "Input format: cxkit (NDJSON, default), asterisk (queue_log), "
+	  "freeswitch (mod_callcenter JSON)", 0 },
+	{ "now", OPT_NOW, "TIME", 0,
+	  "Take TIME (RFC 3339) as the time of events that carry none", 0 },
+	{ "region", OPT_REGION, "CC", 0,
+	  "Country (ISO 3166, e.g. CN) of caller numbers written without a "
+	  "country code", 0 },
+	{ "skipped", OPT_SKIPPED, "FILE", 0,
+	  "Write a record to FILE for each message not made, saying why", 0 },
+	{ 0 }
+};
+
+static error_t
+parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct opts *o = state->input;
+	cx_ms t;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &o->common;
+		break;
+	case OPT_FROM:
+		if (strcmp(arg, "cxkit") == 0 || strcmp(arg, "ndjson") == 0)
+			o->from = FROM_CXKIT;
+		else if (strcmp(arg, "asterisk") == 0)
+			o->from = FROM_ASTERISK;
+		else if (strcmp(arg, "freeswitch") == 0)
+			o->from = FROM_FREESWITCH;
+		else
+			argp_error(state, "--from: '%s' is not cxkit, asterisk "
+			    "or freeswitch", arg);
+		break;
+	case OPT_EVENTS:
+		o->events = arg;
+		break;
+	case OPT_SKIPPED:
+		o->skipped = arg;
+		break;
+	case OPT_NOW:
+		if (cx_time_parse(arg, &t) != 0)
+			argp_error(state, "--now: '%s' is not an RFC 3339 "
+			    "time", arg);
+		setenv("CXKIT_NOW", arg, 1);
+		break;
+	case OPT_REGION:
+		if (cx_phone_cc(arg) == 0)
+			argp_error(state, "--region: '%s' is not a known "
+			    "country code (ISO 3166, e.g. CN)", arg);
+		o->region = arg;
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s': events are read "
+		    "from stdin", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp argp = {
+	options, parse_opt, NULL, doc, cx_common_children, NULL, NULL
+};
+
+/* --- a small string hash table ------------------------------------------ */
+
+struct ent {
+	char *key;
+	void *val;
+	struct ent *next;
+};
+
+struct ht {
+	struct ent **b;
+	size_t nb, n;
+};
+
+static size_t
+hash(const char *s)
+{
+	size_t h = 1469598103934665603ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static void *
+ht_get(const struct ht *t, const char *key)
+{
+	if (t->nb == 0)
+		return NULL;
+	for (struct ent *e = t->b[hash(key) % t->nb]; e; e = e->next)
+		if (strcmp(e->key, key) == 0)
+			return e->val;
+	return NULL;
+}
+
+static void
+ht_put(struct ht *t, const char *key, void *val)
+{
+	struct ent *e;
+	size_t i;
+
+	if (t->n >= t->nb) {
+		size_t nb = t->nb ? t->nb * 2 : 64;
+		struct ent **b = cx_xcalloc(nb, sizeof *b);
+
+		for (i = 0; i < t->nb; i++)
+			while ((e = t->b[i]) != NULL) {
+				t->b[i] = e->next;
+				e->next = b[hash(e->key) % nb];
+				b[hash(e->key) % nb] = e;
+			}
+		free(t->b);
+		t->b = b;
+		t->nb = nb;
+	}
+	i = hash(key) % t->nb;
+	for (e = t->b[i]; e; e = e->next)
+		if (strcmp(e->key, key) == 0) {
+			e->val = val;
+			return;
+		}
+	e = cx_xmalloc(sizeof *e);
+	e->key = cx_xstrdup(key);
+	e->val = val;
+	e->next = t->b[i];
+	t->b[i] = e;
+	t->n++;
+}
+
+/* Removes key; returns its value (NULL when absent). */
+static void *
+ht_del(struct ht *t, const char *key)
+{
+	struct ent **p, *e;
+	void *v;
+
+	if (t->nb == 0)
+		return NULL;
+	for (p = &t->b[hash(key) % t->nb]; (e = *p) != NULL; p = &e->next)
+		if (strcmp(e->key, key) == 0) {
+			*p = e->next;
+			v = e->val;
+			free(e->key);
+			free(e);
+			t->n--;
+			return v;
+		}
+	return NULL;
+}
+
+static void
+ht_free(struct ht *t, void (*fn)(void *))
+{
+	for (size_t i = 0; i < t->nb; i++)
+		while (t->b[i]) {
+			struct ent *e = t->b[i];
+
+			t->b[i] = e->next;
+			if (fn)
+				fn(e->val);
+			free(e->key);
+			free(e);
+		}
+	free(t->b);
+	memset(t, 0, sizeof *t);
+}
+
+/* --- policies ------------------------------------------------------------ */
+
+struct policy {
+	long wait_position, wait_min, wait_margin;	/* minutes */
+	long delay[NREASON];				/* seconds */
+	long cooldown, callback_within, aht;		/* s, min, s */
+	int agents, notify[NREASON];
+	int have_open, have_quiet;
+	struct cx_window closed, quiet;
+	const char *tz, *lang, *via, *topic, *internal;
+	const char *tmpl[NREASON];
+};
+
+static const char *const queue_keys[] = {
+	"agents", "aht", "abandon_delay", "callback_key", "callback_within",
+	"cooldown", "do_not_notify", "internal", "lang", "missed_delay",
+	"notify", "open_hours", "quiet_hours", "region", "template_abandon",
+	"template_missed", "template_position", "template_timeout",
+	"template_wait", "timeout_delay", "topic", "tz", "via",
+	"wait_margin", "wait_minutes", "wait_position", NULL
+};
+
+struct run {
+	struct opts *o;
+	struct cx_config *cfg;
+	const struct cx_section *qdef, *def;
+	struct cx_state *st;
+	sqlite3 *db;
+	sqlite3_stmt *ins, *del;
+	int in_tx;
+	const char *region, *home_lang, *callback_key;
+	FILE *events, *skipped, *rejects;
+	struct ht queues, calls, agents, pending, cool, dnn;
+	json_t **out;
+	size_t nout, capout;
+	cx_ms clock, mono_at, next_due;
+	unsigned long lineno, nevents, nreq, nskip, nrej;
+};
+
+/* A key's value: [queue NAME], else [queue], else [defaults] (for the
+ * keys it shares), else NULL. */
+static const char *
+qget(const struct run *run, const struct cx_section *s, const char *key)
+{
+	const char *v = s ? cx_section_get(s, key) : NULL;
+
+	if (v == NULL && run->qdef)
+		v = cx_section_get(run->qdef, key);
+	if (v == NULL && run->def && (strcmp(key, "tz") == 0 ||
+	    strcmp(key, "quiet_hours") == 0 || strcmp(key, "via") == 0 ||
+	    strcmp(key, "region") == 0))
+		v = cx_section_get(run->def, key);
+	return v;
+}
+
+/* The section where key was found, for messages. */
+static const struct cx_section *
+qsec(const struct run *run, const struct cx_section *s, const char *key)
+{
+	if (s && cx_section_get(s, key))
+		return s;
+	if (run->qdef && cx_section_get(run->qdef, key))
+		return run->qdef;
+	return run->def;
+}
+
+static long
+qnum(const struct run *run, const struct cx_section *s, const char *key,
+    long dflt, long max)
+{
+	const char *v = qget(run, s, key);
+	char *end;
+	long n;
+
+	if (v == NULL)
+		return dflt;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < 0 || n > max) {
+		char *err = cx_section_err(qsec(run, s, key), key,
+		    "'%s' is not a whole number from 0 to %ld", v, max);
+
+		cx_die(NULL, "%s", err);
+	}
+	return n;
+}
+
+static void
+policy_load(const struct run *run, const struct cx_section *s,
+    struct policy *p)
+{
+	static const char *const dflt_tmpl[NREASON] = { "queue_wait",
+	    "queue_abandon", "queue_timeout", "queue_missed",
+	    "queue_position" };
+	static const char *const tkeys[NREASON] = { "template_wait",
+	    "template_abandon", "template_timeout", "template_missed",
+	    "template_position" };
+	const char *v;
+	char *err;
+
+	memset(p, 0, sizeof *p);
+	p->wait_position = qnum(run, s, "wait_position", 5, 100000);
+	p->wait_min = qnum(run, s, "wait_minutes", 10, 100000);
+	p->wait_margin = qnum(run, s, "wait_margin", 5, 100000);
+	p->delay[R_ABANDON] = qnum(run, s, "abandon_delay", 120, 86400 * 7);
+	p->delay[R_TIMEOUT] = qnum(run, s, "timeout_delay", 60, 86400 * 7);
+	p->delay[R_MISSED] = qnum(run, s, "missed_delay", 0, 86400 * 7);
+	p->cooldown = qnum(run, s, "cooldown", 30, 525600) * 60;
+	p->callback_within = qnum(run, s, "callback_within", 60, 10080);
+	p->aht = qnum(run, s, "aht", 180, 86400);
+	p->agents = (int)qnum(run, s, "agents", 0, 100000);
+	if (p->aht == 0)
+		p->aht = 1;
+	for (int i = 0; i < NREASON; i++) {
+		p->tmpl[i] = qget(run, s, tkeys[i]);
+		if (p->tmpl[i] == NULL)
+			p->tmpl[i] = dflt_tmpl[i];
+	}
+	v = qget(run, s, "notify");
+	for (int i = 0; i < R_POSITION; i++)
+		p->notify[i] = v == NULL;
+	if (v) {
+		char *copy = cx_xstrdup(v), *save = NULL;
+
+		for (char *w = strtok_r(copy, ", ", &save); w;
+		    w = strtok_r(NULL, ", ", &save)) {
+			int i;
+
+			for (i = 0; i < R_POSITION; i++)
+				if (strcmp(w, reason_names[i]) == 0)
+					break;
+			if (i == R_POSITION && strcmp(w, "none") != 0) {
+				err = cx_section_err(qsec(run, s, "notify"),
+				    "notify", "'%s' is not wait, abandon, "
+				    "timeout, missed or none", w);
+				cx_die(NULL, "%s", err);
+			}
+			if (i < R_POSITION)
+				p->notify[i] = 1;
+		}
+		free(copy);
+	}
+	p->notify[R_POSITION] = p->notify[R_WAIT];
+	if ((v = qget(run, s, "open_hours")) != NULL) {
+		struct cx_window w;
+
+		if (cx_window_parse(v, &w) != 0) {
+			err = cx_section_err(qsec(run, s, "open_hours"),
+			    "open_hours", "'%s' is not HH:MM-HH:MM", v);
+			cx_die(NULL, "%s", err);
+		}
+		/* Closed is the complement: from the end to the start. */
+		p->closed.start_min = w.end_min;
+		p->closed.end_min = w.start_min;
+		p->have_open = 1;
+	}
+	v = qget(run, s, "quiet_hours");
+	if (v == NULL)
+		v = "21:00-08:00";
+	if (strcmp(v, "none") != 0) {
+		if (cx_window_parse(v, &p->quiet) != 0) {
+			err = cx_section_err(qsec(run, s, "quiet_hours"),
+			    "quiet_hours", "'%s' is not HH:MM-HH:MM", v);
+			cx_die(NULL, "%s", err);
+		}
+		p->have_quiet = 1;
+	}
+	p->tz = qget(run, s, "tz");
+	if (p->tz && !cx_tz_valid(p->tz)) {
+		err = cx_section_err(qsec(run, s, "tz"), "tz",
+		    "'%s' is not a known time zone", p->tz);
+		cx_die(NULL, "%s", err);
+	}
+	p->lang = qget(run, s, "lang");
+	p->via = qget(run, s, "via");
+	p->topic = qget(run, s, "topic");
+	p->internal = qget(run, s, "internal");
+}
+
+/* --- the queue model ----------------------------------------------------- */
+
+struct agent {
+	int present, paused;
+};
+
+struct call;
+
+struct queue {
+	char *name;
+	struct policy pol;
+	struct call **wait;
+	size_t nwait, capwait;
+	struct ht members;	/* agent name -> struct agent * */
+	int busy;
+	unsigned long naht;	/* talk times seen */
+	long aht, holdtime;
+	cx_ms arr[32];		/* recent arrivals, for λ */
+	unsigned narr;
+};
+
+struct call {
+	char *id;
+	struct queue *q;
+	char caller[QN_FIELD], e164[CX_PHONE_MAX], topic[QN_FIELD];
+	const char *skip;	/* why this caller is never messaged */
+	cx_ms enter;
+	long position, pbx_ewt, notified_ewt;
+	int nnotice, waiting, connected, skip_said;
+};
+
+struct pend {
+	char caller[CX_PHONE_MAX];
+	int reason;
+	cx_ms due;
+	json_t *req;
+};
+
+static struct queue *
+queue_get(struct run *run, const char *name)
+{
+	struct queue *q = ht_get(&run->queues, name);
+
+	if (q == NULL) {
+		q = cx_xcalloc(1, sizeof *q);
+		q->name = cx_xstrdup(name);
+		policy_load(run, cx_config_get(run->cfg, "queue", name),
+		    &q->pol);
+		q->aht = q->pol.aht;
+		q->holdtime = -1;
+		ht_put(&run->queues, name, q);
+	}
+	return q;
+}
+
+static void
+queue_free(void *p)
+{
+	struct queue *q = p;
+
+	ht_free(&q->members, NULL);
+	free(q->wait);
+	free(q->name);
+	free(q);
+}
+
+static void
+stats_of(struct queue *q, struct qn_qstats *s)
+{
+	s->agents = -1;
+	if (q->members.n > 0) {
+		s->agents = 0;
+		for (size_t i = 0; i < q->members.nb; i++)
+			for (struct ent *e = q->members.b[i]; e; e = e->next) {
+				struct agent *a = e->val;
+
+				s->agents += a->present && !a->paused;
+			}
+	}
+	s->busy = q->busy;
+	s->aht = q->aht;
+	s->holdtime = q->holdtime;
+	s->cfg_agents = q->pol.agents;
+	s->lambda = 0;
+	if (q->narr >= 2) {
+		unsigned n = q->narr < 32 ? q->narr : 32;
+		cx_ms first = q->arr[(q->narr - n) % 32];
+		cx_ms last = q->arr[(q->narr - 1) % 32];
+
+		if (last > first)
+			s->lambda = (double)(n - 1) * 1000 / (double)(last -
+			    first);
+	}
+}
+
+static struct agent *
+agent_get(struct run *run, const char *name)
+{
+	struct agent *a = ht_get(&run->agents, name);
+
+	if (a == NULL) {
+		a = cx_xcalloc(1, sizeof *a);
+		a->present = 1;
+		ht_put(&run->agents, name, a);
+	}
+	return a;
+}
+
+static void
+wait_remove(struct call *c)
+{
+	struct queue *q = c->q;
+	size_t i, j;
+
+	if (!c->waiting)
+		return;
+	c->waiting = 0;
+	for (i = j = 0; i < q->nwait; i++) {
+		struct call *o = q->wait[i];
+
+		if (o == c)
+			continue;
+		if (c->position > 0 && o->position > c->position)
+			o->position--;
+		q->wait[j++] = o;
+	}
+	q->nwait = j;
+}
+
+static void
+call_free(void *p)
+{
+	struct call *c = p;
+
+	free(c->id);
+	free(c);
+}
+
+static void
+call_end(struct run *run, struct call *c)
+{
+	wait_remove(c);
+	ht_del(&run->calls, c->id);
+	call_free(c);
+}
+
+/* --- state: pending follow-ups, cooldowns ------------------------------- */
+
+static void
+state_fail(struct run *run, const char *what)
+{
+	cx_die(NULL, "state store %s: %s: %s", cx_state_path(run->st), what,
+	    sqlite3_errmsg(run->db));
+}
+
+static void
+tx_open(struct run *run)
+{
+	if (run->db == NULL || run->in_tx)
+		return;
+	if (sqlite3_exec(run->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		state_fail(run, "BEGIN");
+	run->in_tx = 1;
+}
+
+/* Commits the state, then writes the requests it implies. */
+static void
+sync_out(struct run *run)
+{
+	if (run->in_tx) {
+		if (sqlite3_exec(run->db, "COMMIT", NULL, NULL, NULL) !=
+		    SQLITE_OK)
+			state_fail(run, "COMMIT");
+		run->in_tx = 0;
+	}
+	for (size_t i = 0; i < run->nout; i++) {
+		if (!cx_ndjson_closed())
+			cx_ndjson_write(run->out[i]);
+		json_decref(run->out[i]);
+	}
+	run->nout = 0;
+}
+
+static void
+out_push(struct run *run, json_t *rec)
+{
+	if (run->nout == run->capout) {
+		run->capout = run->capout ? run->capout * 2 : 64;
+		run->out = cx_xrealloc(run->out, run->capout *
+		    sizeof *run->out);
+	}
+	run->out[run->nout++] = rec;
+	run->nreq++;
+}
+
+static void
+pend_key(char *out, size_t n, int reason, const char *caller)
+{
+	snprintf(out, n, "%s|%s", reason_names[reason], caller);
+}
+
+static void
+pend_free(void *p)
+{
+	struct pend *pd = p;
+
+	json_decref(pd->req);
+	free(pd);
+}
+
+static void
+pend_db_del(struct run *run, const char *caller, int reason)
+{
+	if (run->db == NULL)
+		return;
+	tx_open(run);
+	sqlite3_bind_text(run->del, 1, caller, -1, SQLITE_STATIC);
+	sqlite3_bind_text(run->del, 2, reason_names[reason], -1,
+	    SQLITE_STATIC);
+	if (sqlite3_step(run->del) != SQLITE_DONE)
+		state_fail(run, "DELETE queue_pending");
+	sqlite3_reset(run->del);
+}
+
+static void
+pend_add(struct run *run, int reason, const char *caller, cx_ms due,
+    json_t *req)
+{
+	char key[64];
+	struct pend *pd;
+
+	pend_key(key, sizeof key, reason, caller);
+	pd = ht_get(&run->pending, key);
+	if (pd == NULL) {
+		pd = cx_xcalloc(1, sizeof *pd);
+		snprintf(pd->caller, sizeof pd->caller, "%s", caller);
+		pd->reason = reason;
+		ht_put(&run->pending, key, pd);
+	} else {
+		json_decref(pd->req);
+	}
+	pd->due = due;
+	pd->req = req;
+	if (run->next_due == 0 || due < run->next_due)
+		run->next_due = due;
+	if (run->db) {
+		char *js = json_dumps(req, JSON_COMPACT);
+		const char *cid = cx_rec_str(req, "queue.call_id");
+		const char *qn = cx_rec_str(req, "queue.queue");
+
+		tx_open(run);
+		sqlite3_bind_text(run->ins, 1, caller, -1, SQLITE_STATIC);
+		sqlite3_bind_text(run->ins, 2, reason_names[reason], -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(run->ins, 3, due);
+		sqlite3_bind_text(run->ins, 4, cid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(run->ins, 5, qn, -1, SQLITE_STATIC);
+		sqlite3_bind_text(run->ins, 6, js, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(run->ins, 7, run->clock);
+		if (sqlite3_step(run->ins) != SQLITE_DONE)
+			state_fail(run, "INSERT queue_pending");
+		sqlite3_reset(run->ins);
+		free(js);
+	}
+}
+
+/* Cancels the pending follow-ups of caller (answered, or a callback). */
+static void
+pend_cancel(struct run *run, const char *caller, const char *why)
+{
+	char key[64];
+
+	for (int r = R_ABANDON; r <= R_MISSED; r++) {
+		struct pend *pd;
+
+		pend_key(key, sizeof key, r, caller);
+		if ((pd = ht_del(&run->pending, key)) == NULL)
+			continue;
+		cx_info(NULL, "%s follow-up for %s cancelled: %s",
+		    reason_names[r], caller, why);
+		pend_free(pd);
+		pend_db_del(run, caller, r);
+	}
+}
+
+static void
+pend_load(struct run *run)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(run->db, "SELECT caller, reason, due, request"
+	    " FROM queue_pending", -1, &s, NULL) != SQLITE_OK)
+		state_fail(run, "SELECT queue_pending");
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *caller = (const char *)sqlite3_column_text(s, 0);
+		const char *rs = (const char *)sqlite3_column_text(s, 1);
+		const char *js = (const char *)sqlite3_column_text(s, 3);
+		json_t *req = js ? json_loads(js, 0, NULL) : NULL;
+		char key[64];
+		struct pend *pd;
+		int r;
+
+		for (r = R_ABANDON; r <= R_MISSED; r++)
+			if (rs && strcmp(rs, reason_names[r]) == 0)
+				break;
+		if (caller == NULL || r > R_MISSED || req == NULL ||
+		    strlen(caller) >= CX_PHONE_MAX) {
+			json_decref(req);
+			continue;
+		}
+		pd = cx_xcalloc(1, sizeof *pd);
+		snprintf(pd->caller, sizeof pd->caller, "%s", caller);
+		pd->reason = r;
+		pd->due = sqlite3_column_int64(s, 2);
+		pd->req = req;
+		pend_key(key, sizeof key, r, caller);
+		ht_put(&run->pending, key, pd);
+		if (run->next_due == 0 || pd->due < run->next_due)
+			run->next_due = pd->due;
+	}
+	sqlite3_finalize(s);
+	if (run->pending.n)
+		cx_info(NULL, "%zu pending follow-ups from the state store",
+		    run->pending.n);
+}
+
+#define COOL_NS "queue-notify.cooldown"
+
+/* 1 when caller had a message of this kind within the cooldown. */
+static int
+cooled(struct run *run, int reason, const char *caller, long cooldown)
+{
+	char key[64];
+	cx_ms *last;
+
+	if (cooldown <= 0)
+		return 0;
+	pend_key(key, sizeof key, reason == R_POSITION ? R_WAIT : reason,
+	    caller);
+	last = ht_get(&run->cool, key);
+	if (last == NULL && run->st) {
+		char *v = cx_kv_get(run->st, COOL_NS, key);
+
+		if (v) {
+			last = cx_xmalloc(sizeof *last);
+			*last = strtoll(v, NULL, 10);
+			ht_put(&run->cool, key, last);
+			free(v);
+		}
+	}
+	return last && run->clock - *last < cooldown * 1000;
+}
+
+static void
+cool_set(struct run *run, int reason, const char *caller, long cooldown)
+{
+	char key[64], val[32];
+	cx_ms *last;
+
+	pend_key(key, sizeof key, reason == R_POSITION ? R_WAIT : reason,
+	    caller);
+	last = ht_get(&run->cool, key);
+	if (last == NULL) {
+		last = cx_xmalloc(sizeof *last);
+		ht_put(&run->cool, key, last);
+	}
+	*last = run->clock;
+	if (run->db == NULL || cooldown <= 0)
+		return;
+	snprintf(val, sizeof val, "%lld", (long long)run->clock);
+	tx_open(run);
+	/* Expires in wall time too, so the kv table tidies itself. */
+	{
+		cx_ms wall = cx_now();
+		cx_ms base = wall > run->clock ? wall : run->clock;
+
+		if (cx_kv_put(run->st, COOL_NS, key, val, base / 1000 +
+		    cooldown) != 0)
+			state_fail(run, "kv");
+	}
+}
+
+/* --- callers -------------------------------------------------------------- */
+
+static int
+anonymous(const char *s)
+{
+	static const char *const words[] = { "anonymous", "unknown",
+	    "restricted", "private", "withheld", "unavailable", "<unknown>",
+	    "none", "0", "" };
+
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (strcasecmp(s, words[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Checks caller; fills e164; returns why it is never messaged, or NULL. */
+static const char *
+classify(struct run *run, const struct policy *p, const char *caller,
+    char e164[CX_PHONE_MAX])
+{
+	const char *why;
+	size_t n = strlen(caller);
+
+	e164[0] = '\0';
+	if (anonymous(caller))
+		return "anonymous";
+	if (p->internal) {
+		char *copy = cx_xstrdup(p->internal), *save = NULL;
+		int hit = 0;
+
+		for (char *g = strtok_r(copy, ", ", &save); g && !hit;
+		    g = strtok_r(NULL, ", ", &save))
+			hit = fnmatch(g, caller, 0) == 0;
+		free(copy);
+		if (hit)
+			return "internal";
+	}
+	if (n <= 6 && strspn(caller, "0123456789*#") == n)
+		return "internal";
+	if (cx_phone_e164(caller, run->region, e164, &why) != 0) {
+		e164[0] = '\0';
+		return "invalid_number";
+	}
+	if (ht_get(&run->dnn, e164))
+		return "do_not_notify";
+	return NULL;
+}
+
+static void
+load_dnn(struct run *run)
+{
+	const char *path = run->qdef ? cx_section_get(run->qdef,
+	    "do_not_notify") : NULL;
+	char *line = NULL, e164[CX_PHONE_MAX];
+	const char *why;
+	size_t cap = 0;
+	ssize_t n;
+	int lineno = 0;
+	FILE *f;
+
+	if (path == NULL)
+		return;
+	if ((f = fopen(path, "r")) == NULL)
+		cx_die(NULL, "%s:%d: do_not_notify: %s: %s", run->cfg->path,
+		    cx_section_line(run->qdef, "do_not_notify"), path,
+		    strerror(errno));
+	while ((n = getline(&line, &cap, f)) > 0) {
+		char *s = line + strspn(line, " \t");
+
+		lineno++;
+		s[strcspn(s, "#\r\n")] = '\0';
+		for (char *e = s + strlen(s); e > s && (e[-1] == ' ' ||
+		    e[-1] == '\t'); )
+			*--e = '\0';
+		if (*s == '\0')
+			continue;
+		if (cx_phone_e164(s, run->region, e164, &why) != 0)
+			cx_die(NULL, "%s:%d: not a phone number: %s", path,
+			    lineno, why);
+		ht_put(&run->dnn, e164, run);
+	}
+	free(line);
+	fclose(f);
+}
+
+/* The language of the message: the caller's recorded choice, else the
+ * queue's language for callers of the home region, else "mul" (a
+ * bilingual template; falls back to the default file). */
+static char *
+lang_of(struct run *run, const struct policy *p, const char *e164)
+{
+	char *l = run->st ? cx_kv_get(run->st, "lang", e164) : NULL;
+	const char *r;
+
+	if (l)
+		return l;
+	r = cx_phone_region(e164);
+	if (run->region == NULL || (r && strcmp(r, run->region) == 0))
+		return cx_xstrdup(p->lang ? p->lang : run->home_lang);
+	return cx_xstrdup("mul");
+}
+
+static const char *
+tz_of(const struct policy *p, const char *e164)
+{
+	const char *tz = cx_phone_tz(e164);
+
+	return tz ? tz : p->tz;
+}
+
+/* "HH:MM" of t in tz into out[8]. */
+static const char *
+hhmm(cx_ms t, const char *tz, char out[8])
+{
+	char buf[40];
+
+	if (cx_time_format_tz(t, tz, buf) == NULL)
+		cx_time_format(t, buf);
+	snprintf(out, 8, "%.5s", buf + 11);
+	return out;
+}
+
+/* --- output ---------------------------------------------------------------- */
+
+static void
+skip_write(struct run *run, int reason, const char *call_id,
+    const char *queue, const char *event, const char *caller,
+    const char *why)
+{
+	char ts[40], id[QN_FIELD + 64];
+	json_t *r, *q;
+
+	run->nskip++;
+	cx_info(NULL, "%s %s: no %s message: %s", queue, call_id,
+	    reason_names[reason], why);
+	if (run->skipped == NULL)
+		return;
+	snprintf(id, sizeof id, "qn:%s:%s:skip", reason_names[reason], call_id);
+	r = json_object();
+	json_object_set_new(r, "id", json_string(id));
+	json_object_set_new(r, "ts", json_string(cx_time_format(run->clock,
+	    ts)));
+	json_object_set_new(r, "caller", json_string(caller));
+	q = json_object();
+	json_object_set_new(q, "reason", json_string(reason_names[reason]));
+	json_object_set_new(q, "skipped", json_string(why));
+	json_object_set_new(q, "call_id", json_string(call_id));
+	json_object_set_new(q, "queue", json_string(queue));
+	json_object_set_new(q, "event", json_string(event));
+	json_object_set_new(r, "queue", q);
+	if (json_dumpf(r, run->skipped, JSON_COMPACT) == 0)
+		fputc('\n', run->skipped);
+	json_decref(r);
+}
+
+/* The request for a message (new reference); vars is stolen. */
+static json_t *
+request(struct run *run, const struct queue *q, const struct call *c,
+    int reason, const char *e164, json_t *vars, json_t *qobj)
+{
+	const struct policy *p = &q->pol;
+	char ts[40], id[QN_FIELD + 64];
+	const char *tz = tz_of(p, e164);
+	char *lang = lang_of(run, p, e164);
+	json_t *r = json_object(), *cust;
+
+	if (reason == R_WAIT || reason == R_POSITION)
+		snprintf(id, sizeof id, "qn:wait:%s:%d", c->id, c->nnotice);
+	else
+		snprintf(id, sizeof id, "qn:%s:%s", reason_names[reason],
+		    cx_rec_str(qobj, "call_id"));
+	json_object_set_new(r, "id", json_string(id));
+	json_object_set_new(r, "ts", json_string(cx_time_format(run->clock,
+	    ts)));
+	json_object_set_new(r, "to", json_string(e164));
+	json_object_set_new(r, "template", json_string(p->tmpl[reason]));
+	json_object_set_new(r, "lang", json_string(lang));
+	json_object_set_new(r, "vars", vars);
+	if (p->via)
+		json_object_set_new(r, "via", json_string(p->via));
+	cust = json_object();
+	json_object_set_new(cust, "phone", json_string(e164));
+	if (tz)
+		json_object_set_new(cust, "tz", json_string(tz));
+	json_object_set_new(r, "customer", cust);
+	json_object_set_new(r, "queue", qobj);
+	free(lang);
+	return r;
+}
+
+static json_t *
+qobj_new(int reason, const char *call_id, const char *queue,
+    const char *event)
+{
+	json_t *q = json_object();
+
+	json_object_set_new(q, "reason", json_string(reason == R_POSITION ?
+	    "wait" : reason_names[reason]));
+	json_object_set_new(q, "call_id", json_string(call_id));
+	json_object_set_new(q, "queue", json_string(queue));
+	json_object_set_new(q, "event", json_string(event));
+	return q;
+}
+
+static const char *
+topic_of(const struct queue *q, const char *topic)
+{
+	if (topic && *topic)
+		return topic;
+	return q->pol.topic ? q->pol.topic : q->name;
+}
+
+/* Wait notice: when the position or the estimate crosses the threshold,
+ * once, and again when the estimate grew by the margin. */
+static void
+check_wait(struct run *run, struct call *c, const char *event)
+{
+	struct queue *q = c->q;
+	const struct policy *p = &q->pol;
+	struct qn_qstats s;
+	enum qn_method m = QN_EST_PBX;
+	long ewt = c->pbx_ewt;
+	int reason;
+	json_t *vars, *qo;
+
+	if (!c->waiting || !p->notify[R_WAIT])
+		return;
+	if (ewt < 0) {
+		stats_of(q, &s);
+		ewt = qn_estimate(&s, c->position, &m);
+	}
+	if (!(c->position >= p->wait_position && p->wait_position > 0) &&
+	    !(ewt >= 0 && ewt >= p->wait_min * 60))
+		return;
+	if (c->nnotice > 0 && !(ewt >= 0 && c->notified_ewt >= 0 &&
+	    ewt >= c->notified_ewt + p->wait_margin * 60))
+		return;
+	reason = ewt >= 0 ? R_WAIT : R_POSITION;
+	if (c->skip) {
+		if (!c->skip_said)
+			skip_write(run, R_WAIT, c->id, q->name, event,
+			    c->caller, c->skip);
+		c->skip_said = 1;
+		return;
+	}
+	if (cooled(run, reason, c->e164, p->cooldown)) {
+		if (c->notified_ewt < 0 || ewt > c->notified_ewt) {
+			skip_write(run, R_WAIT, c->id, q->name, event,
+			    c->e164, "cooldown");
+			/* Tried at this estimate: only growth tries again. */
+			c->notified_ewt = ewt;
+			c->nnotice += c->nnotice == 0;
+		}
+		return;
+	}
+	c->nnotice++;
+	c->notified_ewt = ewt;
+	vars = json_object();
+	if (c->position > 0)
+		json_object_set_new(vars, "position",
+		    json_integer(c->position));
+	if (ewt >= 0)
+		json_object_set_new(vars, "ewt_min",
+		    json_integer((ewt + 59) / 60));
+	json_object_set_new(vars, "queue", json_string(q->name));
+	json_object_set_new(vars, "topic", json_string(topic_of(q,
+	    c->topic)));
+	qo = qobj_new(reason, c->id, q->name, event);
+	if (c->position > 0)
+		json_object_set_new(qo, "position", json_integer(c->position));
+	if (ewt >= 0) {
+		json_object_set_new(qo, "ewt_s", json_integer(ewt));
+		json_object_set_new(qo, "ewt_method",
+		    json_string(qn_method_name(m)));
+	}
+	cool_set(run, reason, c->e164, p->cooldown);
+	out_push(run, request(run, q, c, reason, c->e164, vars, qo));
+}
+
+static void
+recheck_queue(struct run *run, struct queue *q, const char *event)
+{
+	for (size_t i = 0; i < q->nwait; i++)
+		check_wait(run, q->wait[i], event);
+}
+
+/* A follow-up (abandon, timeout, missed): scheduled, cancelled by an
+ * answered call or a callback of the same caller before it is due. */
+static void
+follow_up(struct run *run, struct queue *q, struct call *c,
+    const struct qn_event *ev, int reason, const char *caller,
+    const char *e164, const char *skip)
+{
+	const struct policy *p = &q->pol;
+	const char *tz, *event = qn_kind_name(ev->kind);
+	char t1[8], t2[8], at[40];
+	json_t *vars, *qo, *req;
+	cx_ms due, open;
+
+	if (!p->notify[reason])
+		return;
+	if (skip) {
+		skip_write(run, reason, ev->call_id, q->name, event, caller,
+		    skip);
+		return;
+	}
+	tz = tz_of(p, e164);
+	vars = json_object();
+	json_object_set_new(vars, "queue", json_string(q->name));
+	json_object_set_new(vars, "topic", json_string(topic_of(q,
+	    c && c->topic[0] ? c->topic : ev->topic)));
+	json_object_set_new(vars, "time", json_string(hhmm(run->clock, tz,
+	    t1)));
+	if (ev->wait_s >= 0)
+		json_object_set_new(vars, "wait_min",
+		    json_integer((ev->wait_s + 59) / 60));
+	if (reason == R_MISSED) {
+		open = p->have_open ? cx_window_until(&p->closed, p->tz,
+		    run->clock) : 0;
+		if (open == 0)
+			open = run->clock + p->callback_within * 60000;
+		/* When the line opens, in the caller's own time. */
+		json_object_set_new(vars, "callback", json_string(hhmm(open,
+		    tz, t2)));
+		json_object_set_new(vars, "callback_at", json_string(
+		    cx_time_format_tz(open, tz, at) ? at :
+		    cx_time_format(open, at)));
+	}
+	qo = qobj_new(reason, ev->call_id, q->name, event);
+	if (ev->wait_s >= 0)
+		json_object_set_new(qo, "wait_s", json_integer(ev->wait_s));
+	req = request(run, q, c, reason, e164, vars, qo);
+	due = run->clock + p->delay[reason] * 1000;
+	json_object_set_new(qo, "due", json_string(cx_time_format(due, at)));
+	pend_add(run, reason, e164, due, req);
+}
+
+/* Writes the follow-ups due by the clock, in due order. */
+static void
+fire_due(struct run *run)
+{
+	if (run->next_due == 0 || run->next_due > run->clock)
+		return;
+	for (;;) {
+		struct pend *best = NULL;
+		char key[64];
+		cx_ms next = 0;
+
+		for (size_t i = 0; i < run->pending.nb; i++)
+			for (struct ent *e = run->pending.b[i]; e; e = e->next) {
+				struct pend *pd = e->val;
+
+				if (pd->due <= run->clock && (best == NULL ||
+				    pd->due < best->due || (pd->due ==
+				    best->due && strcmp(pd->caller,
+				    best->caller) < 0)))
+					best = pd;
+				else if (pd->due > run->clock && (next == 0 ||
+				    pd->due < next))
+					next = pd->due;
+			}
+		if (best == NULL) {
+			run->next_due = next;
+			return;
+		}
+		pend_key(key, sizeof key, best->reason, best->caller);
+		ht_del(&run->pending, key);
+		pend_db_del(run, best->caller, best->reason);
+		{
+			const char *qn = cx_rec_str(best->req, "queue.queue");
+			struct queue *q = queue_get(run, qn ? qn : "");
+			const struct policy *p = &q->pol;
+			json_t *req = best->req;
+			const char *cid = cx_rec_str(req, "queue.call_id");
+			const char *event = cx_rec_str(req, "queue.event");
+			const char *tz = cx_rec_str(req, "customer.tz");
+			char buf[40];
+			cx_ms until;
+
+			if (cooled(run, best->reason, best->caller,
+			    p->cooldown)) {
+				skip_write(run, best->reason, cid ? cid : "",
+				    q->name, event ? event : "",
+				    best->caller, "cooldown");
+			} else if (run->st && cx_optout_check(run->st,
+			    best->caller, "sms") == 1) {
+				skip_write(run, best->reason, cid ? cid : "",
+				    q->name, event ? event : "",
+				    best->caller, "opted_out");
+			} else {
+				json_object_del(json_object_get(req, "queue"),
+				    "due");
+				json_object_set_new(req, "ts", json_string(
+				    cx_time_format(run->clock, buf)));
+				until = p->have_quiet ? cx_window_until(
+				    &p->quiet, tz, run->clock) : 0;
+				if (until) {
+					/* Keep "queue" last: drop, add, add. */
+					json_t *qo = json_incref(
+					    json_object_get(req, "queue"));
+
+					json_object_del(req, "queue");
+					json_object_set_new(req, "not_before",
+					    json_string(cx_time_format_tz(
+					    until, tz, buf) ? buf :
+					    cx_time_format(until, buf)));
+					json_object_set_new(req, "queue", qo);
+				}
+				cool_set(run, best->reason, best->caller,
+				    p->cooldown);
+				out_push(run, json_incref(req));
+			}
+		}
+		pend_free(best);
+	}
+}
+
+/* --- events ----------------------------------------------------------------- */
+
+static void
+agent_event(struct run *run, const struct qn_event *ev)
+{
+	struct agent *a = agent_get(run, ev->agent);
+	struct queue *q = ev->queue[0] ? queue_get(run, ev->queue) : NULL;
+
+	switch (ev->kind) {
+	case QN_AGENT_ON:
+		a->present = 1;
+		a->paused = ev->paused;
+		if (q)
+			ht_put(&q->members, ev->agent, a);
+		break;
+	case QN_AGENT_OFF:
+		if (q && strcmp(ev->source, "REMOVEMEMBER") == 0)
+			ht_del(&q->members, ev->agent);
+		else
+			a->present = 0;
+		break;
+	case QN_AGENT_PAUSE:
+		a->paused = 1;
+		if (q)
+			ht_put(&q->members, ev->agent, a);
+		break;
+	case QN_AGENT_UNPAUSE:
+		a->paused = 0;
+		a->present = 1;
+		if (q)
+			ht_put(&q->members, ev->agent, a);
+		break;
+	default:
+		return;
+	}
+	/* Fewer agents, longer waits: check the queues this agent is in. */
+	for (size_t i = 0; i < run->queues.nb; i++)
+		for (struct ent *e = run->queues.b[i]; e; e = e->next) {
+			struct queue *qq = e->val;
+
+			if (qq == q || ht_get(&qq->members, ev->agent))
+				recheck_queue(run, qq, "agent");
+		}
+}
+
+static void
+handle(struct run *run, struct qn_event *ev)
+{
+	struct call *c = ev->call_id[0] ? ht_get(&run->calls, ev->call_id) :
+	    NULL;
+	struct queue *q;
+	const char *skip = NULL, *caller;
+	char e164[CX_PHONE_MAX] = "";
+	json_t *ej;
+	int reason;
+
+	if (ev->ts_ms == 0)
+		ev->ts_ms = cx_now();
+	if (ev->ts_ms > run->clock || run->clock == 0)
+		run->clock = ev->ts_ms;
+	run->mono_at = cx_mono();
+	fire_due(run);
+	if (ev->kind == QN_OTHER || ev->kind == QN_NONE)
+		return;
+	if (ev->kind >= QN_AGENT_ON) {
+		agent_event(run, ev);
+		return;
+	}
+	run->nevents++;
+	if (ev->queue[0] == '\0' && c)
+		snprintf(ev->queue, sizeof ev->queue, "%s", c->q->name);
+	q = queue_get(run, ev->queue);
+	/* The caller: the event's, else the call's (ENTERQUEUE is the only
+	 * queue_log line that carries it). */
+	if (ev->caller[0] == '\0' && c)
+		snprintf(ev->caller, sizeof ev->caller, "%s", c->caller);
+	caller = ev->caller;
+	if (c && strcmp(c->caller, caller) == 0) {
+		skip = c->skip;
+		memcpy(e164, c->e164, sizeof e164);
+	} else {
+		skip = classify(run, &q->pol, caller, e164);
+	}
+	if (ev->topic[0] == '\0' && c && c->topic[0])
+		snprintf(ev->topic, sizeof ev->topic, "%s", c->topic);
+
+	switch (ev->kind) {
+	case QN_ENTER:
+		if (c == NULL) {
+			c = cx_xcalloc(1, sizeof *c);
+			c->id = cx_xstrdup(ev->call_id);
+			ht_put(&run->calls, c->id, c);
+		} else {
+			wait_remove(c);
+		}
+		c->q = q;
+		snprintf(c->caller, sizeof c->caller, "%s", caller);
+		memcpy(c->e164, e164, sizeof c->e164);
+		snprintf(c->topic, sizeof c->topic, "%s", ev->topic);
+		c->skip = skip;
+		c->enter = run->clock;
+		c->position = ev->position > 0 ? ev->position :
+		    (long)q->nwait + 1;
+		c->pbx_ewt = ev->ewt_s;
+		c->notified_ewt = -1;
+		c->waiting = 1;
+		if (q->nwait == q->capwait) {
+			q->capwait = q->capwait ? q->capwait * 2 : 16;
+			q->wait = cx_xrealloc(q->wait, q->capwait *
+			    sizeof *q->wait);
+		}
+		q->wait[q->nwait++] = c;
+		q->arr[q->narr++ % 32] = run->clock;
+		if (ev->ewt_s < 0 && ev->position < 0)
+			ev->position = c->position;
+		check_wait(run, c, "enter");
+		if (ev->ewt_s < 0 && c->notified_ewt >= 0)
+			ev->ewt_s = c->notified_ewt;
+		break;
+	case QN_POSITION:
+		if (c && c->waiting) {
+			if (ev->position > 0)
+				c->position = ev->position;
+			if (ev->ewt_s >= 0)
+				c->pbx_ewt = ev->ewt_s;
+			check_wait(run, c, "position");
+		}
+		break;
+	case QN_CONNECT:
+		if (c) {
+			wait_remove(c);
+			if (!c->connected)
+				q->busy++;
+			c->connected = 1;
+		}
+		if (ev->agent[0]) {
+			struct agent *a = agent_get(run, ev->agent);
+
+			if (!ht_get(&q->members, ev->agent))
+				ht_put(&q->members, ev->agent, a);
+		}
+		if (ev->wait_s >= 0)
+			q->holdtime = qn_ewma(q->holdtime, ev->wait_s);
+		if (e164[0])
+			pend_cancel(run, e164, "answered");
+		break;
+	case QN_COMPLETE:
+		if (c && c->connected && q->busy > 0)
+			q->busy--;
+		if (ev->talk_s > 0)
+			q->aht = qn_ewma(q->naht++ ? q->aht : -1, ev->talk_s);
+		if (e164[0])
+			pend_cancel(run, e164, "answered");
+		if (c)
+			call_end(run, c);
+		c = NULL;
+		break;
+	case QN_CALLBACK:
+		if (e164[0])
+			pend_cancel(run, e164, "callback");
+		if (c)
+			call_end(run, c);
+		c = NULL;
+		break;
+	case QN_ABANDON:
+	case QN_TIMEOUT:
+	case QN_MISSED:
+		reason = ev->kind == QN_ABANDON ? R_ABANDON :
+		    ev->kind == QN_TIMEOUT ? R_TIMEOUT : R_MISSED;
+		if (c && c->connected) {
+			/* Hung up just as an agent answered (app_queue
+			 * logs ABANDON then): no follow-up. */
+			if (q->busy > 0)
+				q->busy--;
+		} else {
+			follow_up(run, q, c, ev, reason, caller, e164, skip);
+		}
+		if (c)
+			call_end(run, c);
+		c = NULL;
+		break;
+	default:
+		break;
+	}
+	if (run->events && (ej = qn_event_json(ev, e164[0] ? e164 :
+	    NULL)) != NULL) {
+		if (json_dumpf(ej, run->events, JSON_COMPACT) == 0)
+			fputc('\n', run->events);
+		json_decref(ej);
+	}
+}
+
+/* Forgets calls with no end line for 12 hours (a lost line must not hold
+ * memory or a queue position for ever). */
+static void
+sweep(struct run *run)
+{
+	cx_ms old = run->clock - 12 * 3600 * 1000LL;
+
+	for (size_t i = 0; i < run->calls.nb; i++) {
+		struct ent *e = run->calls.b[i];
+
+		while (e) {
+			struct call *c = e->val;
+
+			e = e->next;
+			if (c->enter < old) {
+				if (c->connected && c->q->busy > 0)
+					c->q->busy--;
+				call_end(run, c);
+			}
+		}
+	}
+}
+
+/* --- input ------------------------------------------------------------------- */
+
+static void
+reject(struct run *run, const char *line, size_t len, const char *why)
+{
+	char where[64];
+
+	snprintf(where, sizeof where, "<stdin>:%lu", run->lineno);
+	cx_warn(where, "%s", why);
+	cx_status_fail();
+	run->nrej++;
+	if (run->rejects) {
+		fwrite(line, 1, len, run->rejects);
+		fputc('\n', run->rejects);
+	}
+}
+
+static void
+line_in(struct run *run, const char *line, size_t len)
+{
+	struct qn_event ev;
+	const char *why = NULL;
+	json_error_t jerr;
+	json_t *o;
+	size_t k = len;
+	int rc;
+
+	run->lineno++;
+	while (k > 0 && (line[k - 1] == ' ' || line[k - 1] == '\t' ||
+	    line[k - 1] == '\r'))
+		k--;
+	if (k == 0)
+		return;
+	if (run->o->from == FROM_ASTERISK) {
+		rc = qn_asterisk_parse(line, len, run->callback_key, &ev, &why);
+	} else {
+		o = json_loadb(line, len, 0, &jerr);
+		if (o == NULL || !json_is_object(o)) {
+			char msg[200];
+
+			snprintf(msg, sizeof msg, "not a JSON object%s%s",
+			    o ? "" : ": ", o ? "" : jerr.text);
+			json_decref(o);
+			reject(run, line, len, msg);
+			return;
+		}
+		rc = run->o->from == FROM_FREESWITCH ?
+		    qn_freeswitch_parse(o, &ev, &why) :
+		    qn_cxkit_parse(o, &ev, &why);
+		json_decref(o);
+	}
+	if (rc != 0) {
+		reject(run, line, len, why);
+		return;
+	}
+	handle(run, &ev);
+	if ((run->lineno & 0xffff) == 0)
+		sweep(run);
+}
+
+static void
+flush_all(struct run *run)
+{
+	sync_out(run);
+	cx_ndjson_flush();
+	if (run->events)
+		fflush(run->events);
+	if (run->skipped)
+		fflush(run->skipped);
+	if (run->rejects)
+		fflush(run->rejects);
+}
+
+static void
+loop(struct run *run)
+{
+	size_t cap = 1 << 16, len = 0, off = 0;
+	char *buf = cx_xmalloc(cap);
+	int eof = 0;
+
+	while (!eof && !cx_ndjson_closed()) {
+		char *nl;
+		ssize_t n;
+
+		while ((nl = memchr(buf + off, '\n', len - off)) != NULL) {
+			line_in(run, buf + off, (size_t)(nl - (buf + off)));
+			off = (size_t)(nl - buf) + 1;
+		}
+		memmove(buf, buf + off, len - off);
+		len -= off;
+		off = 0;
+		sync_out(run);
+		for (;;) {
+			struct pollfd pfd = { 0, POLLIN, 0 };
+			int timeout = -1, pr;
+
+			pr = poll(&pfd, 1, 0);
+			if (pr > 0)
+				break;
+			/* About to wait: everything out, then sleep until
+			 * input or the next follow-up. */
+			flush_all(run);
+			if (run->next_due && run->clock) {
+				cx_ms now = run->clock + (cx_mono() -
+				    run->mono_at);
+
+				timeout = run->next_due <= now ? 0 :
+				    (int)(run->next_due - now > 3600000 ?
+				    3600000 : run->next_due - now);
+			}
+			pr = poll(&pfd, 1, timeout);
+			if (pr > 0)
+				break;
+			if (pr < 0 && errno != EINTR)
+				cx_die("<stdin>", "poll: %s", strerror(errno));
+			if (pr == 0 && run->clock) {
+				cx_ms m = cx_mono();
+
+				run->clock += m - run->mono_at;
+				run->mono_at = m;
+				fire_due(run);
+				sync_out(run);
+			}
+		}
+		if (len == cap) {
+			cap *= 2;
+			buf = cx_xrealloc(buf, cap);
+		}
+		n = read(0, buf + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			cx_die("<stdin>", "read: %s", strerror(errno));
+		}
+		if (n == 0)
+			eof = 1;
+		len += (size_t)n;
+	}
+	if (len > 0 && !cx_ndjson_closed())
+		line_in(run, buf, len);	/* an unterminated last line */
+	sync_out(run);
+	free(buf);
+}
+
+static FILE *
+open_out(const char *path)
+{
+	FILE *f = fopen(path, "a");
+
+	if (f == NULL)
+		cx_die(NULL, "%s: %s", path, strerror(errno));
+	return f;
+}
+
+static void
+close_out(FILE *f, const char *path)
+{
+	if (f && (fflush(f) != 0 || ferror(f) || fclose(f) != 0)) {
+		cx_err(NULL, "%s: write error", path);
+		cx_status_fatal();
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct opts o = { 0 };
+	struct run run = { .o = &o };
+	char *err = NULL;
+
+	cx_init(argv[0]);
+	argp_parse(&argp, argc, argv, 0, NULL, &o);
+	run.cfg = cx_config_load(o.common.config, &err);
+	if (run.cfg == NULL)
+		cx_die(NULL, "%s", err);
+	run.def = cx_config_get(run.cfg, "defaults", NULL);
+	if (run.def && cx_section_check(run.def, cx_config_defaults_keys,
+	    &err) != 0)
+		cx_die(NULL, "%s", err);
+	run.qdef = cx_config_get(run.cfg, "queue", NULL);
+	for (const struct cx_section *s = NULL; (s = cx_config_next(run.cfg,
+	    "queue", s)) != NULL; ) {
+		struct policy p;
+
+		if (cx_section_check(s, queue_keys, &err) != 0)
+			cx_die(NULL, "%s", err);
+		policy_load(&run, s, &p);	/* dies on a bad value */
+	}
+	run.region = o.region;
+	if (run.region == NULL)
+		run.region = qget(&run, NULL, "region");
+	if (run.region && cx_phone_cc(run.region) == 0)
+		cx_die(NULL, "region: '%s' is not a known country code",
+		    run.region);
+	run.home_lang = run.region == NULL ? "en" :
+	    strcmp(run.region, "CN") == 0 ? "zh-CN" :
+	    strcmp(run.region, "TW") == 0 ? "zh-TW" :
+	    strcmp(run.region, "HK") == 0 ? "zh-HK" :
+	    strcmp(run.region, "MO") == 0 ? "zh-MO" : "en";
+	run.callback_key = run.qdef ? cx_section_get(run.qdef,
+	    "callback_key") : NULL;
+	if (run.callback_key == NULL)
+		run.callback_key = "1";
+	load_dnn(&run);
+	run.st = cx_state_open(o.common.state, &err);
+	if (run.st == NULL)
+		cx_die(NULL, "%s", err);
+	if (!o.common.dry_run) {
+		run.db = cx_state_db(run.st);
+		if (sqlite3_prepare_v2(run.db, "INSERT OR REPLACE INTO "
+		    "queue_pending (caller, reason, due, call_id, queue, "
+		    "request, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		    -1, &run.ins, NULL) != SQLITE_OK ||
+		    sqlite3_prepare_v2(run.db, "DELETE FROM queue_pending "
+		    "WHERE caller = ?1 AND reason = ?2", -1, &run.del,
+		    NULL) != SQLITE_OK)
+			state_fail(&run, "prepare");
+	}
+	pend_load(&run);
+	if (o.common.rejects)
+		run.rejects = open_out(o.common.rejects);
+	if (o.events)
+		run.events = open_out(o.events);
+	if (o.skipped)
+		run.skipped = open_out(o.skipped);
+
+	loop(&run);
+
+	cx_info(NULL, "%lu lines, %lu queue events, %lu requests, %lu not "
+	    "made, %lu rejected, %zu follow-ups pending", run.lineno,
+	    run.nevents, run.nreq, run.nskip, run.nrej, run.pending.n);
+	close_out(run.events, o.events);
+	close_out(run.skipped, o.skipped);
+	close_out(run.rejects, o.common.rejects);
+	sqlite3_finalize(run.ins);
+	sqlite3_finalize(run.del);
+	ht_free(&run.calls, call_free);
+	ht_free(&run.queues, queue_free);
+	ht_free(&run.agents, free);
+	ht_free(&run.pending, pend_free);
+	ht_free(&run.cool, free);
+	ht_free(&run.dnn, NULL);
+	free(run.out);
+	cx_state_close(run.st);
+	cx_config_free(run.cfg);
+	return cx_finish();
+}
