@@ -698,7 +698,8 @@ pend_load(struct run *run)
 {
 	sqlite3_stmt *s;
 
-	if (sqlite3_prepare_v2(run->db, "SELECT caller, reason, due, request"
+	if (sqlite3_prepare_v2(cx_state_db(run->st), "SELECT caller, "
+	    "reason, due, request"
 	    " FROM queue_pending", -1, &s, NULL) != SQLITE_OK)
 		state_fail(run, "SELECT queue_pending");
 	while (sqlite3_step(s) == SQLITE_ROW) {
@@ -1292,6 +1293,8 @@ handle(struct run *run, struct qn_event *ev)
 	}
 	if (ev->topic[0] == '\0' && c && c->topic[0])
 		snprintf(ev->topic, sizeof ev->topic, "%s", c->topic);
+	if (ev->topic[0] == '\0' && q->pol.topic)
+		snprintf(ev->topic, sizeof ev->topic, "%s", q->pol.topic);
 
 	switch (ev->kind) {
 	case QN_ENTER:
@@ -1323,8 +1326,14 @@ handle(struct run *run, struct qn_event *ev)
 		if (ev->ewt_s < 0 && ev->position < 0)
 			ev->position = c->position;
 		check_wait(run, c, "enter");
-		if (ev->ewt_s < 0 && c->notified_ewt >= 0)
-			ev->ewt_s = c->notified_ewt;
+		if (ev->ewt_s < 0) {
+			/* --events carries the estimate made at entry. */
+			struct qn_qstats s;
+			enum qn_method m;
+
+			stats_of(q, &s);
+			ev->ewt_s = qn_estimate(&s, c->position, &m);
+		}
 		break;
 	case QN_POSITION:
 		if (c && c->waiting) {
@@ -1336,7 +1345,17 @@ handle(struct run *run, struct qn_event *ev)
 		}
 		break;
 	case QN_CONNECT:
-		if (c) {
+		if (c == NULL) {
+			/* Entered before the stream began: an agent is busy
+			 * all the same, until its complete line. */
+			c = cx_xcalloc(1, sizeof *c);
+			c->id = cx_xstrdup(ev->call_id);
+			c->q = q;
+			c->enter = run->clock;
+			snprintf(c->caller, sizeof c->caller, "%s", caller);
+			ht_put(&run->calls, c->id, c);
+		}
+		{
 			wait_remove(c);
 			if (!c->connected)
 				q->busy++;
@@ -1397,6 +1416,7 @@ handle(struct run *run, struct qn_event *ev)
 			fputc('\n', run->events);
 		json_decref(ej);
 	}
+	fire_due(run);	/* a follow-up with no delay goes now */
 }
 
 /* Forgets calls with no end line for 12 hours (a lost line must not hold

@@ -1,0 +1,213 @@
+#!/usr/bin/env bats
+# queue-notify: golden queue_log sessions, the cxkit and FreeSWITCH forms,
+# bad input, restarts, the live timer, the pipe into sms-send
+
+load lib
+
+setup() { setup_tmp; }
+teardown() { teardown_tmp; }
+
+DATA=$TOP/tests/data/queue-notify
+
+# golden NAME: runs tests/data/queue-notify/NAME.log with NAME.ini and
+# compares stdout, --skipped and --events with the recorded files.
+golden() {
+	sed "s|DIR|$DATA|" "$DATA/$1.ini" > "$CXKIT_CONFIG"
+	set +e
+	queue-notify --from asterisk --skipped "$T/skipped" --events "$T/events" \
+	    < "$DATA/$1.log" > "$T/out" 2>"$T/stderr"
+	status=$?
+	set -e
+	touch "$T/skipped"
+	diff -u "$DATA/$1.out.ndjson" "$T/out"
+	diff -u "$DATA/$1.skipped.ndjson" "$T/skipped"
+	diff -u "$DATA/$1.events.ndjson" "$T/events"
+}
+
+@test "golden: a busy morning (estimates from the agents the log shows)" {
+	golden busy-morning
+	expect_eq "$status" 0
+	# 4th and 5th in line with 2 agents at AHT 300 s: 600 s, 750 s.
+	expect_eq "$(jq -c '[.vars.position, .queue.ewt_s]' "$T/out" | head -2 | tr '\n' ' ')" \
+	    '[4,600] [5,750] '
+}
+
+@test "golden: a burst of abandons (withheld, internal, do-not-notify, called back)" {
+	golden abandon-burst
+	expect_eq "$status" 1	# one garbage line
+	[[ $(cat "$T/stderr") == *"<stdin>:20: not a queue_log line"* ]]
+	expect_eq "$(jq -r 'select(.queue.reason=="abandon") | .to' "$T/out" | tr '\n' ' ')" \
+	    '+8613911110001 +8613911110005 +8613911110003 '
+	expect_eq "$(jq -r .queue.skipped "$T/skipped" | sort | uniq -c | awk '{print $2 $1}' | tr '\n' ' ')" \
+	    'anonymous1 do_not_notify2 internal2 '
+}
+
+@test "golden: agents logging off make the estimate grow: notices again past the margin" {
+	golden agents-logoff
+	expect_eq "$status" 0
+	expect_eq "$(jq -c '[.id, .queue.ewt_s]' "$T/out" | tr '\n' ' ')" \
+	    '["qn:wait:1760007260.1:1",240] ["qn:wait:1760007250.1:1",240] ["qn:wait:1760007240.1:1",240] ["qn:wait:1760007250.1:2",480] ["qn:wait:1760007260.1:2",720] '
+	# The last abandon's follow-up is not due at the end: it waits in
+	# the state store.
+	expect_eq "$(sqlite3 "$CXKIT_STATE" 'SELECT caller, reason FROM queue_pending')" \
+	    '+8613700001006|abandon'
+}
+
+@test "golden: a caller who calls back is not followed up; night calls wait for morning" {
+	golden callback
+	expect_eq "$status" 0
+	expect_eq "$(jq -c '[.to, .template, .not_before, .vars.callback]' "$T/out" | tr '\n' ' ')" \
+	    '["+8613600000003","queue_abandon",null,null] ["+8613600000005","queue_missed","2025-10-10T08:00:00+08:00","09:00"] ["+8613600000004","queue_abandon","2025-10-10T08:00:00+08:00",null] '
+}
+
+@test "cxkit events: the PBX's estimate wins; unknown events pass; bad fields are named" {
+	config '[queue]
+wait_position = 0
+wait_minutes = 5
+cooldown = 0'
+	run_in '{"ts":"2025-10-09T02:00:00Z","event":"enter","call_id":"c1","queue":"q","caller":"+8613800138000","position":3,"ewt_s":1200,"topic":"refund"}
+{"ts":"2025-10-09T02:00:01Z","event":"ringing","call_id":"c1"}
+{"ts":"2025-10-09T02:00:02Z","event":"enter","call_id":"c2","queue":"q","caller":"+8613800138001","position":"two"}
+not json
+[1,2]
+{"ts":"2025-10-09T02:00:03Z","event":"position","call_id":"c1","position":2,"ewt_s":1800}
+' queue-notify --rejects "$T/rej"
+	expect_eq "$status" 1
+	expect_eq "$(jqo -c '[.id, .vars.ewt_min, .vars.topic, .queue.ewt_method]' | tr '\n' ' ')" \
+	    '["qn:wait:c1:1",20,"refund","pbx"] ["qn:wait:c1:2",30,"refund","pbx"] '
+	[[ $stderr_out == *"<stdin>:3: 'position' is not a number"* ]]
+	[[ $stderr_out == *"<stdin>:4: not a JSON object"* ]]
+	[[ $stderr_out == *"<stdin>:5: not a JSON object"* ]]
+	expect_eq "$(cat "$T/rej")" '{"ts":"2025-10-09T02:00:02Z","event":"enter","call_id":"c2","queue":"q","caller":"+8613800138001","position":"two"}
+not json
+[1,2]'
+}
+
+@test "agent events in the cxkit form feed the estimate; Erlang C when only [queue] agents is known" {
+	config '[queue]
+wait_position = 0
+wait_minutes = 1
+aht = 120
+[queue erl]
+agents = 4
+wait_minutes = 1'
+	run_in '{"ts":"2025-10-09T02:00:00Z","event":"agent","agent":"a1","queue":"q","state":"login"}
+{"ts":"2025-10-09T02:00:01Z","event":"connect","call_id":"x","queue":"q","caller":"+8613800138000","agent":"a1"}
+{"ts":"2025-10-09T02:00:02Z","event":"enter","call_id":"c1","queue":"q","caller":"+8613800138001","position":1}
+{"ts":"2025-10-09T02:00:03Z","event":"enter","call_id":"e1","queue":"erl","caller":"+8613800138002","position":2}
+' queue-notify
+	expect_eq "$status" 0
+	expect_eq "$(jqo -c '[.queue.queue, .queue.ewt_s, .queue.ewt_method]' | tr '\n' ' ')" \
+	    '["q",120,"agents"] ["erl",60,"erlang"] '
+}
+
+@test "FreeSWITCH mod_callcenter: a caller who breaks out gets a follow-up after the delay" {
+	config '[queue]
+abandon_delay = 60
+quiet_hours = none'
+	run_in '{"Event-Subclass":"callcenter::info","CC-Action":"member-queue-start","CC-Queue":"support@default","CC-Member-Session-UUID":"u1","CC-Member-CID-Number":"+8613800138000","Event-Date-Timestamp":"1760000000000000"}
+{"Event-Subclass":"callcenter::info","CC-Action":"member-queue-end","CC-Queue":"support@default","CC-Member-Session-UUID":"u1","CC-Cause":"Cancel","CC-Cancel-Reason":"BREAK_OUT","CC-Member-Joined-Time":"1760000000","CC-Member-Leaving-Time":"1760000045","Event-Date-Timestamp":"1760000045000000"}
+{"Event-Subclass":"callcenter::info","CC-Action":"agent-status-change","CC-Agent":"1001@default","CC-Agent-Status":"Available","Event-Date-Timestamp":"1760000200000000"}
+{"Event-Name":"HEARTBEAT"}
+' queue-notify --from freeswitch
+	expect_eq "$status" 0
+	expect_eq "$(jqo -c '[.id, .to, .template, .vars.wait_min, .queue.wait_s, .ts]')" \
+	    '["qn:abandon:u1","+8613800138000","queue_abandon",1,45,"2025-10-09T08:56:40Z"]'
+}
+
+@test "restart in the middle of a stream: pending follow-ups and cooldowns survive" {
+	config '[defaults]
+region = CN
+[queue]
+abandon_delay = 300
+wait_position = 1
+cooldown = 60
+quiet_hours = none'
+	head -3 "$DATA/restart.log" > "$T/a.log"
+	tail -n +4 "$DATA/restart.log" > "$T/b.log"
+	queue-notify --from asterisk < "$T/a.log" > "$T/out1"
+	# Run 1 made the wait notice; the abandon's follow-up is pending.
+	expect_eq "$(jq -r .id "$T/out1")" 'qn:wait:1760000000.1:1'
+	expect_eq "$(sqlite3 "$CXKIT_STATE" 'SELECT count(*) FROM queue_pending')" 1
+	queue-notify --from asterisk --skipped "$T/sk" < "$T/b.log" > "$T/out2"
+	# Run 2: the follow-up falls due; the caller's new call within the
+	# cooldown gets no second wait notice, another caller does.
+	expect_eq "$(jq -r .id "$T/out2" | tr '\n' ' ')" \
+	    'qn:abandon:1760000000.1 qn:wait:1760000400.1:1 '
+	expect_eq "$(jq -c '[.queue.call_id, .queue.skipped]' "$T/sk")" '["1760000330.1","cooldown"]'
+	expect_eq "$(sqlite3 "$CXKIT_STATE" 'SELECT count(*) FROM queue_pending')" 0
+	# The same input again: nothing pending, everything cooled down.
+	queue-notify --from asterisk < "$T/b.log" > "$T/out3"
+	expect_eq "$(cat "$T/out3")" ''
+}
+
+@test "behind tail -F: a follow-up falls due with no new line (the live timer)" {
+	config '[queue]
+abandon_delay = 1
+quiet_hours = none'
+	{
+		printf '{"event":"enter","call_id":"c1","queue":"q","caller":"+8613800138000"}\n'
+		printf '{"event":"abandon","call_id":"c1","queue":"q","wait_s":5}\n'
+		sleep 4
+	} | queue-notify > "$T/out" &
+	# Written after about 1 s, long before the end of input (4 s).
+	for i in $(seq 1 30); do
+		[ -s "$T/out" ] && break
+		sleep 0.1
+	done
+	[ -s "$T/out" ]
+	expect_eq "$(jq -r .id "$T/out")" 'qn:abandon:c1'
+	wait
+}
+
+@test "queue-notify | sms-send: the example templates render, in the caller's language" {
+	export CXKIT_TEMPLATES=$TOP/examples/templates
+	printf '{"id":"in1","channel":"sms","from":"+8613800138009","text":"EN"}\n' |
+	    keyword-parse --record > /dev/null
+	config '[defaults]
+region = CN
+[queue]
+wait_position = 1
+quiet_hours = none
+[queue support]
+topic = 退款'
+	queue-notify --from asterisk < "$DATA/lang.log" > "$T/req"
+	expect_eq "$(jq -r .lang "$T/req" | tr '\n' ' ')" 'zh-CN en mul zh-CN '
+	set +e
+	sms-send -q < "$T/req" > "$T/res"
+	rc=$?
+	set -e
+	expect_eq "$rc" 0
+	expect_eq "$(jq -r .sms.status "$T/res" | sort -u)" outbox
+	expect_eq "$(jq -r .text "$T/outbox/sms.ndjson" | head -2 | tr '\n' '|')" \
+	    '您前面还有1位。回复1转微信客服，无需继续等待。|You are number 2 in line. Reply 1 to continue on WeChat instead of waiting.|'
+}
+
+@test "usage and configuration errors: exit 2 naming the option or file:line" {
+	run_in '' queue-notify --from nonsense
+	expect_eq "$status" 2
+	[[ $stderr_out == *"--from: 'nonsense' is not cxkit, asterisk or freeswitch"* ]]
+	config '[queue support]
+wait_minutes = soon'
+	run_in '' queue-notify
+	expect_eq "$status" 2
+	[[ $stderr_out == *"config.ini:2: [queue support] wait_minutes: 'soon' is not a whole number"* ]]
+	config '[queue]
+colour = red'
+	run_in '' queue-notify
+	expect_eq "$status" 2
+	[[ $stderr_out == *"unknown key 'colour'"* ]]
+	run_in '' queue-notify --now yesterday
+	expect_eq "$status" 2
+}
+
+@test "-n: requests are written, nothing is kept in the state store" {
+	config '[queue]
+abandon_delay = 0
+quiet_hours = none'
+	run_in '{"ts":"2025-10-09T02:00:00Z","event":"abandon","call_id":"c1","queue":"q","caller":"+8613800138000"}
+{"ts":"2025-10-09T02:00:01Z","event":"abandon","call_id":"c2","queue":"q","caller":"+8613800138000"}
+' queue-notify -n
+	expect_eq "$(jqo -r .id)" 'qn:abandon:c1'
+	expect_eq "$(sqlite3 "$CXKIT_STATE" "SELECT count(*) FROM kv WHERE ns = 'queue-notify.cooldown'")" 0
+}
