@@ -217,4 +217,19 @@ _cxkit_im_send_arg() {
 	esac
 }
 
+# --- queue-notify -----------------------------------------------------------
+_cxkit_queue_notify_opts='--events --from --now --region --skipped'
+_cxkit_queue_notify_arg() {
+	case $1 in
+	--from) _cxkit_reply 'cxkit asterisk freeswitch' ;;
+	--events | --skipped)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		;;
+	--now | --region) ;;	# a time or a country code to type
+	*) return 1 ;;
+	esac
+}
+
 complete -F _cxkit sms-send im-send keyword-parse
+complete -F _cxkit queue-notify

@@ -180,4 +180,12 @@ if not set -q __cxkit_completions_loaded
     complete -c keyword-parse -l record -d 'Write opt-outs, opt-ins and language choices to the state store'
     complete -c keyword-parse -l region -x -d 'Country (ISO 3166) of sender numbers without a country code'
     complete -c keyword-parse -s r -l rules -r -F -a '(__fish_complete_suffix .rules)' -d 'Read rules from FILE (repeatable)'
+
+    # --- queue-notify ---------------------------------------------------------
+    __cxkit_common queue-notify
+    complete -c queue-notify -l events -r -F -d 'Also write every queue event, normalised, to FILE'
+    complete -c queue-notify -l from -x -a 'cxkit\t"cxkit queue events (NDJSON)" asterisk\t"Asterisk queue_log" freeswitch\t"mod_callcenter JSON"' -d 'Input format'
+    complete -c queue-notify -l now -x -d 'Time (RFC 3339) of events that carry none'
+    complete -c queue-notify -l region -x -d 'Country (ISO 3166) of caller numbers without a country code'
+    complete -c queue-notify -l skipped -r -F -d 'Write a record for each message not made, saying why'
 end
