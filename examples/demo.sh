@@ -61,3 +61,26 @@ jq -c 'select(.intent.route == "agent" or .intent.name == "order_query")
        text: ("[" + .intent.name + "] " + .from + ": " + .text)}' \
     "$demo/intents.ndjson" | im-send -q | jq -c '{id, im: (.im | {status, parts})}'
 jq -r '"\(.to)  \(.text)"' "$demo/outbox/im.ndjson"
+
+say "The call queue: queue-notify reads Asterisk's queue_log and writes requests"
+cat > "$demo/queue_log" <<'Q'
+1760000000|MANAGER|support|PJSIP/1001|ADDMEMBER|
+1760000010|1760000010.1|support|NONE|ENTERQUEUE||13800138001|1
+1760000012|1760000010.1|support|PJSIP/1001|CONNECT|2|1760000011.2|2
+1760000020|1760000020.1|support|NONE|ENTERQUEUE||13800138002|1
+1760000030|1760000030.1|support|NONE|ENTERQUEUE||+14155552671|2
+1760000040|1760000040.1|support|NONE|ENTERQUEUE||13800138003|3
+1760000050|1760000050.1|support|NONE|ENTERQUEUE||anonymous|4
+1760000060|1760000060.1|support|NONE|ENTERQUEUE||13800138004|5
+1760000090|1760000020.1|support|NONE|ABANDON|1|1|70
+1760000300|1760000010.1|support|PJSIP/1001|COMPLETECALLER|2|288|1
+Q
+queue-notify --from asterisk --region CN --skipped "$demo/skipped.ndjson" \
+    --events "$demo/queue-events.ndjson" < "$demo/queue_log" > "$demo/queue-req.ndjson"
+jq -c '{to, template, lang, vars, why: .queue.reason}' "$demo/queue-req.ndjson"
+echo "not messaged: $(jq -c '[.caller, .queue.skipped]' "$demo/skipped.ndjson")"
+echo "normalised queue events for cx-report: $(wc -l < "$demo/queue-events.ndjson")"
+
+say "... and sms-send sends them (the outbox here)"
+sms-send -q < "$demo/queue-req.ndjson" | jq -c '{id, sms: .sms.status}'
+tail -n 2 "$demo/outbox/sms.ndjson" | jq -r '"\(.to)  \(.text)"'
