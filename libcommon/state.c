@@ -38,11 +38,16 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (ns, key));",
 	/* queue-notify: follow-ups (abandon, timeout, missed) not yet due,
 	 * one per caller and reason; request is the JSON to write when due
-	 * (ms since the epoch) */
+	 * (ms since the epoch); and the calls waiting, for a restart */
 	"CREATE TABLE queue_pending ("
 	"  caller TEXT, reason TEXT, due INTEGER NOT NULL, call_id TEXT,"
 	"  queue TEXT, request TEXT NOT NULL, created INTEGER,"
-	"  PRIMARY KEY (caller, reason));",
+	"  PRIMARY KEY (caller, reason));"
+	/* queue-notify: the calls waiting in a queue (the caller's number
+	 * is only on the call's first queue_log line) */
+	"CREATE TABLE queue_calls ("
+	"  call_id TEXT PRIMARY KEY, caller TEXT, queue TEXT, topic TEXT,"
+	"  entered INTEGER, position INTEGER);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -256,7 +256,7 @@ struct run {
 	const struct cx_section *qdef, *def;
 	struct cx_state *st;
 	sqlite3 *db;
-	sqlite3_stmt *ins, *del;
+	sqlite3_stmt *ins, *del, *cins, *cdel;
 	int in_tx;
 	const char *region, *home_lang, *callback_key;
 	FILE *events, *skipped, *rejects;
@@ -545,9 +545,49 @@ call_free(void *p)
 	free(c);
 }
 
+static void state_fail(struct run *run, const char *what);
+static void tx_open(struct run *run);
+static const char *classify(struct run *run, const struct policy *p,
+    const char *caller, char e164[CX_PHONE_MAX]);
+
+/* The call context in the state store: a restart still knows who is
+ * waiting (only ENTERQUEUE names the caller). */
+static void
+call_db_put(struct run *run, const struct call *c)
+{
+	sqlite3_stmt *s = run->cins;
+
+	if (run->db == NULL)
+		return;
+	tx_open(run);
+	sqlite3_bind_text(s, 1, c->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, c->caller, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, c->q->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, c->topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, c->enter);
+	sqlite3_bind_int64(s, 6, c->position);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		state_fail(run, "INSERT queue_calls");
+	sqlite3_reset(s);
+}
+
+static void
+call_db_del(struct run *run, const char *id)
+{
+	if (run->db == NULL)
+		return;
+	tx_open(run);
+	sqlite3_bind_text(run->cdel, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(run->cdel) != SQLITE_DONE)
+		state_fail(run, "DELETE queue_calls");
+	sqlite3_reset(run->cdel);
+}
+
 static void
 call_end(struct run *run, struct call *c)
 {
+	if (c->waiting)
+		call_db_del(run, c->id);
 	wait_remove(c);
 	ht_del(&run->calls, c->id);
 	call_free(c);
@@ -733,6 +773,51 @@ pend_load(struct run *run)
 	if (run->pending.n)
 		cx_info(NULL, "%zu pending follow-ups from the state store",
 		    run->pending.n);
+}
+
+/* The calls left waiting by the last run, back in their queues. */
+static void
+calls_load(struct run *run)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(cx_state_db(run->st), "SELECT call_id, caller,"
+	    " queue, topic, entered, position FROM queue_calls"
+	    " ORDER BY queue, entered, position", -1, &s, NULL) != SQLITE_OK)
+		state_fail(run, "SELECT queue_calls");
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(s, 0);
+		const char *caller = (const char *)sqlite3_column_text(s, 1);
+		const char *qn = (const char *)sqlite3_column_text(s, 2);
+		const char *topic = (const char *)sqlite3_column_text(s, 3);
+		struct queue *q;
+		struct call *c;
+
+		if (id == NULL || caller == NULL || qn == NULL ||
+		    ht_get(&run->calls, id))
+			continue;
+		q = queue_get(run, qn);
+		c = cx_xcalloc(1, sizeof *c);
+		c->id = cx_xstrdup(id);
+		c->q = q;
+		snprintf(c->caller, sizeof c->caller, "%s", caller);
+		snprintf(c->topic, sizeof c->topic, "%s", topic ? topic : "");
+		c->skip = classify(run, &q->pol, c->caller, c->e164);
+		c->enter = sqlite3_column_int64(s, 4);
+		/* Those ahead have left since, or are here: renumber. */
+		c->position = (long)q->nwait + 1;
+		c->pbx_ewt = -1;
+		c->notified_ewt = -1;
+		c->waiting = 1;
+		if (q->nwait == q->capwait) {
+			q->capwait = q->capwait ? q->capwait * 2 : 16;
+			q->wait = cx_xrealloc(q->wait, q->capwait *
+			    sizeof *q->wait);
+		}
+		q->wait[q->nwait++] = c;
+		ht_put(&run->calls, c->id, c);
+	}
+	sqlite3_finalize(s);
 }
 
 #define COOL_NS "queue-notify.cooldown"
@@ -1323,6 +1408,7 @@ handle(struct run *run, struct qn_event *ev)
 		}
 		q->wait[q->nwait++] = c;
 		q->arr[q->narr++ % 32] = run->clock;
+		call_db_put(run, c);
 		if (ev->ewt_s < 0 && ev->position < 0)
 			ev->position = c->position;
 		check_wait(run, c, "enter");
@@ -1356,6 +1442,8 @@ handle(struct run *run, struct qn_event *ev)
 			ht_put(&run->calls, c->id, c);
 		}
 		{
+			if (c->waiting)
+				call_db_del(run, c->id);
 			wait_remove(c);
 			if (!c->connected)
 				q->busy++;
@@ -1425,6 +1513,16 @@ static void
 sweep(struct run *run)
 {
 	cx_ms old = run->clock - 12 * 3600 * 1000LL;
+
+	if (run->db) {
+		char *sql = cx_xasprintf("DELETE FROM queue_calls WHERE "
+		    "entered < %lld", (long long)old);
+
+		tx_open(run);
+		if (sqlite3_exec(run->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			state_fail(run, "DELETE queue_calls");
+		free(sql);
+	}
 
 	for (size_t i = 0; i < run->calls.nb; i++) {
 		struct ent *e = run->calls.b[i];
@@ -1655,12 +1753,19 @@ main(int argc, char *argv[])
 		    "queue_pending (caller, reason, due, call_id, queue, "
 		    "request, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 		    -1, &run.ins, NULL) != SQLITE_OK ||
+		    sqlite3_prepare_v2(run.db, "INSERT OR REPLACE INTO "
+		    "queue_calls (call_id, caller, queue, topic, entered, "
+		    "position) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1,
+		    &run.cins, NULL) != SQLITE_OK ||
+		    sqlite3_prepare_v2(run.db, "DELETE FROM queue_calls "
+		    "WHERE call_id = ?1", -1, &run.cdel, NULL) != SQLITE_OK ||
 		    sqlite3_prepare_v2(run.db, "DELETE FROM queue_pending "
 		    "WHERE caller = ?1 AND reason = ?2", -1, &run.del,
 		    NULL) != SQLITE_OK)
 			state_fail(&run, "prepare");
 	}
 	pend_load(&run);
+	calls_load(&run);
 	if (o.common.rejects)
 		run.rejects = open_out(o.common.rejects);
 	if (o.events)
@@ -1678,6 +1783,8 @@ main(int argc, char *argv[])
 	close_out(run.rejects, o.common.rejects);
 	sqlite3_finalize(run.ins);
 	sqlite3_finalize(run.del);
+	sqlite3_finalize(run.cins);
+	sqlite3_finalize(run.cdel);
 	ht_free(&run.calls, call_free);
 	ht_free(&run.queues, queue_free);
 	ht_free(&run.agents, free);

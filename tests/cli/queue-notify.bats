@@ -141,6 +141,27 @@ quiet_hours = none'
 	expect_eq "$(cat "$T/out3")" ''
 }
 
+@test "restart: a call that entered before it is still known (its caller, its place)" {
+	config '[defaults]
+region = CN
+[queue]
+abandon_delay = 10
+quiet_hours = none'
+	printf '%s\n' '1760000000|c1|support|NONE|ENTERQUEUE||13800138001|1' \
+	    '1760000001|c2|support|NONE|ENTERQUEUE||13800138002|2' \
+	    '1760000002|c3|support|NONE|ENTERQUEUE||13800138003|3' > "$T/a.log"
+	printf '%s\n' '1760000030|c1|support|NONE|ABANDON|1|1|30' \
+	    '1760000040|c2|support|PJSIP/1|CONNECT|39|x|1' \
+	    '1760000050|NONE|NONE|NONE|QUEUESTART|' > "$T/b.log"
+	queue-notify --from asterisk < "$T/a.log" > /dev/null
+	expect_eq "$(sqlite3 "$CXKIT_STATE" 'SELECT group_concat(call_id) FROM queue_calls')" 'c1,c2,c3'
+	queue-notify --from asterisk --events "$T/ev" < "$T/b.log" > "$T/out"
+	expect_eq "$(jq -c '[.id, .to]' "$T/out")" '["qn:abandon:c1","+8613800138001"]'
+	expect_eq "$(jq -c '[.event, .caller]' "$T/ev" | tr '\n' ' ')" \
+	    '["abandon","+8613800138001"] ["connect","+8613800138002"] '
+	expect_eq "$(sqlite3 "$CXKIT_STATE" 'SELECT call_id FROM queue_calls')" 'c3'
+}
+
 @test "behind tail -F: a follow-up falls due with no new line (the live timer)" {
 	config '[queue]
 abandon_delay = 1
