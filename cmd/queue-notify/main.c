@@ -1465,8 +1465,6 @@ handle(struct run *run, struct qn_event *ev)
 			q->busy--;
 		if (ev->talk_s > 0)
 			q->aht = qn_ewma(q->naht++ ? q->aht : -1, ev->talk_s);
-		if (e164[0])
-			pend_cancel(run, e164, "answered");
 		if (c)
 			call_end(run, c);
 		c = NULL;

@@ -232,3 +232,27 @@ quiet_hours = none'
 	expect_eq "$(jqo -r .id)" 'qn:abandon:c1'
 	expect_eq "$(sqlite3 "$CXKIT_STATE" "SELECT count(*) FROM kv WHERE ns = 'queue-notify.cooldown'")" 0
 }
+
+@test "a simulated day of 100,000 calls through queue-notify | sms-send, restarted at noon" {
+	export CXKIT_TEMPLATES=$TOP/examples/templates
+	config '[defaults]
+region = CN
+[queue]
+aht = 90
+wait_position = 20
+wait_minutes = 20
+abandon_delay = 120
+cooldown = 30
+quiet_hours = none'
+	python3 "$DATA/sim-day.py" gen 100000 7 > "$T/log"
+	n=$(wc -l < "$T/log")
+	head -n $((n / 2)) "$T/log" > "$T/a"
+	tail -n +$((n / 2 + 1)) "$T/log" > "$T/b"
+	# Stopped in the middle of the day and started again on the same
+	# state: pending follow-ups, waiting calls and cooldowns carry over.
+	{ queue-notify --from asterisk < "$T/a"
+	  queue-notify --from asterisk < "$T/b"; } | sms-send -q > "$T/res"
+	jq -c 'del(.sms)' "$T/res" > "$T/req"
+	python3 "$DATA/sim-day.py" check "$T/log" "$T/req" "$T/res" \
+	    "$T/outbox/sms.ndjson" 120 30 >&3
+}
