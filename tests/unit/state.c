@@ -86,10 +86,13 @@ test_open(struct cx_state **out, char **path)
 	v = pragma(st, "foreign_keys");
 	is_str(v, "1", "foreign_keys on");
 	free(v);
+	/* Each program appends its migrations: the number is not fixed
+	 * here, only that all ran and the handle says so. */
 	v = pragma(st, "user_version");
-	is_str(v, "1", "user_version = 1");
+	ok(v && atoi(v) >= 1, "user_version counts the migrations (%s)",
+	    v ? v : "NULL");
+	is_int(cx_state_version(st), v ? atoi(v) : -1, "cx_state_version");
 	free(v);
-	is_int(cx_state_version(st), 1, "cx_state_version");
 	free(dir);
 }
 
@@ -148,7 +151,8 @@ test_journal(struct cx_state *st, const char *path)
 	ok(st2 != NULL, "second handle opens");
 	if (st2 == NULL)
 		return;
-	is_int(cx_state_version(st2), 1, "second handle: version 1");
+	is_int(cx_state_version(st2), cx_state_version(st),
+	    "second handle: the same version");
 	is_int(cx_journal_begin(st2, "sms", "r1", NULL, NULL, 0, NULL),
 	    CX_J_SENT, "second handle sees the first one's sent row");
 	is_int(cx_journal_begin(st2, "sms", "r4", NULL, NULL, 0, NULL),
@@ -367,6 +371,7 @@ main(void)
 {
 	struct cx_state *st;
 	char *path, *err = NULL;
+	int version;
 
 	if (mkdtemp(tmpdir) == NULL) {
 		perror("mkdtemp");
@@ -378,11 +383,13 @@ main(void)
 	test_kv(st);
 	test_tx(st);
 	test_speed(st);
+	version = cx_state_version(st);
 	cx_state_close(st);
 	test_race(path);
 
 	st = cx_state_open(path, &err);
-	ok(st != NULL && cx_state_version(st) == 1, "reopen: no migration");
+	ok(st != NULL && cx_state_version(st) == version,
+	    "reopen: no migration");
 	cx_state_close(st);
 	free(err);
 	test_search();
