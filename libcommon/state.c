@@ -645,3 +645,33 @@ cx_state_tx(struct cx_state *st, int (*fn)(struct cx_state *, void *),
 		return -1;
 	return r;
 }
+
+/* Calls fn for each unexpired key of namespace ns, in no set order;
+ * stops when fn returns -1. */
+int
+cx_kv_each(struct cx_state *st, const char *ns,
+    int (*fn)(const char *key, const char *value, void *arg), void *arg)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT key, value FROM kv WHERE"
+	    " ns = ?1 AND (expires IS NULL OR expires = 0 OR expires > ?2)",
+	    -1, &s, NULL) != SQLITE_OK)
+		return fail(st);
+	sqlite3_bind_text(s, 1, ns, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)time(NULL));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(s, 0);
+		const char *v = (const char *)sqlite3_column_text(s, 1);
+
+		if (k && v && fn(k, v, arg) == -1)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sqlite3_finalize(s);
+		return fail(st);
+	}
+	sqlite3_finalize(s);
+	return 0;
+}

@@ -79,6 +79,11 @@ char *cx_kv_get(struct cx_state *st, const char *ns, const char *key);
 int cx_kv_put(struct cx_state *st, const char *ns, const char *key,
     const char *value, int64_t expires);
 int cx_kv_del(struct cx_state *st, const char *ns, const char *key);
+/* Calls fn(key, value, arg) for each unexpired key of ns (no set order;
+ * fn returning -1 stops the walk).  Returns 0, or -1 on an SQLite error.
+ * For a program that keeps a namespace in memory for a run. */
+int cx_kv_each(struct cx_state *st, const char *ns,
+    int (*fn)(const char *key, const char *value, void *arg), void *arg);
 
 /* Runs fn inside one transaction (BEGIN IMMEDIATE ... COMMIT); returns
  * fn's result, rolling back when it is -1 (and -1 when COMMIT fails).

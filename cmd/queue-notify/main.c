@@ -264,6 +264,8 @@ struct run {
 	json_t **out;
 	size_t nout, capout;
 	cx_ms clock, mono_at, next_due;
+	unsigned long agents_gen;	/* bumped by every agent change */
+	unsigned long synced;		/* lineno at the last commit */
 	unsigned long lineno, nevents, nreq, nskip, nrej;
 };
 
@@ -421,6 +423,8 @@ struct queue {
 	struct call **wait;
 	size_t nwait, capwait;
 	struct ht members;	/* agent name -> struct agent * */
+	int avail;		/* members present and not paused ... */
+	unsigned long avail_gen;/* ... as of this agents_gen */
 	int busy;
 	unsigned long naht;	/* talk times seen */
 	long aht, holdtime;
@@ -474,18 +478,20 @@ queue_free(void *p)
 }
 
 static void
-stats_of(struct queue *q, struct qn_qstats *s)
+stats_of(const struct run *run, struct queue *q, struct qn_qstats *s)
 {
-	s->agents = -1;
-	if (q->members.n > 0) {
-		s->agents = 0;
+	if (q->avail_gen != run->agents_gen + 1) {
+		/* Counted again only after an agent changed. */
+		q->avail = 0;
 		for (size_t i = 0; i < q->members.nb; i++)
 			for (struct ent *e = q->members.b[i]; e; e = e->next) {
 				struct agent *a = e->val;
 
-				s->agents += a->present && !a->paused;
+				q->avail += a->present && !a->paused;
 			}
+		q->avail_gen = run->agents_gen + 1;
 	}
+	s->agents = q->members.n > 0 ? q->avail : -1;
 	s->busy = q->busy;
 	s->aht = q->aht;
 	s->holdtime = q->holdtime;
@@ -833,18 +839,29 @@ cooled(struct run *run, int reason, const char *caller, long cooldown)
 		return 0;
 	pend_key(key, sizeof key, reason == R_POSITION ? R_WAIT : reason,
 	    caller);
+	/* All of them were read at start (cool_load): this run is the
+	 * namespace's only writer. */
 	last = ht_get(&run->cool, key);
-	if (last == NULL && run->st) {
-		char *v = cx_kv_get(run->st, COOL_NS, key);
-
-		if (v) {
-			last = cx_xmalloc(sizeof *last);
-			*last = strtoll(v, NULL, 10);
-			ht_put(&run->cool, key, last);
-			free(v);
-		}
-	}
 	return last && run->clock - *last < cooldown * 1000;
+}
+
+static int
+cool_one(const char *key, const char *value, void *arg)
+{
+	struct run *run = arg;
+	cx_ms *last = cx_xmalloc(sizeof *last);
+
+	*last = strtoll(value, NULL, 10);
+	ht_put(&run->cool, key, last);
+	return 0;
+}
+
+static void
+cool_load(struct run *run)
+{
+	if (cx_kv_each(run->st, COOL_NS, cool_one, run) != 0)
+		cx_die(NULL, "state store %s: cannot read the cooldowns",
+		    cx_state_path(run->st));
 }
 
 static void
@@ -1104,7 +1121,7 @@ check_wait(struct run *run, struct call *c, const char *event)
 	if (!c->waiting || !p->notify[R_WAIT])
 		return;
 	if (ewt < 0) {
-		stats_of(q, &s);
+		stats_of(run, q, &s);
 		ewt = qn_estimate(&s, c->position, &m);
 	}
 	if (!(c->position >= p->wait_position && p->wait_position > 0) &&
@@ -1328,6 +1345,7 @@ agent_event(struct run *run, const struct qn_event *ev)
 	default:
 		return;
 	}
+	run->agents_gen++;
 	/* Fewer agents, longer waits: check the queues this agent is in. */
 	for (size_t i = 0; i < run->queues.nb; i++)
 		for (struct ent *e = run->queues.b[i]; e; e = e->next) {
@@ -1417,7 +1435,7 @@ handle(struct run *run, struct qn_event *ev)
 			struct qn_qstats s;
 			enum qn_method m;
 
-			stats_of(q, &s);
+			stats_of(run, q, &s);
 			ev->ewt_s = qn_estimate(&s, c->position, &m);
 		}
 		break;
@@ -1452,8 +1470,10 @@ handle(struct run *run, struct qn_event *ev)
 		if (ev->agent[0]) {
 			struct agent *a = agent_get(run, ev->agent);
 
-			if (!ht_get(&q->members, ev->agent))
+			if (!ht_get(&q->members, ev->agent)) {
 				ht_put(&q->members, ev->agent, a);
+				run->agents_gen++;
+			}
 		}
 		if (ev->wait_s >= 0)
 			q->holdtime = qn_ewma(q->holdtime, ev->wait_s);
@@ -1629,7 +1649,12 @@ loop(struct run *run)
 		memmove(buf, buf + off, len - off);
 		len -= off;
 		off = 0;
-		sync_out(run);
+		/* A bulk run commits (and then writes) in large batches; a
+		 * live one at every pause of its input, below. */
+		if (run->lineno - run->synced >= 8192 || run->nout >= 4096) {
+			sync_out(run);
+			run->synced = run->lineno;
+		}
 		for (;;) {
 			struct pollfd pfd = { 0, POLLIN, 0 };
 			int timeout = -1, pr;
@@ -1764,6 +1789,7 @@ main(int argc, char *argv[])
 	}
 	pend_load(&run);
 	calls_load(&run);
+	cool_load(&run);
 	if (o.common.rejects)
 		run.rejects = open_out(o.common.rejects);
 	if (o.events)

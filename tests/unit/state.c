@@ -187,6 +187,33 @@ test_optout(struct cx_state *st)
 	    0, "opt-in on '*' clears every channel");
 }
 
+static int
+kv_collect(const char *key, const char *value, void *arg)
+{
+	char *acc = arg;
+
+	strcat(acc, key);
+	strcat(acc, "=");
+	strcat(acc, value);
+	strcat(acc, ";");
+	return 0;
+}
+
+/* cx_kv_each: every unexpired key of one namespace, no other. */
+static void
+test_kv_each(struct cx_state *st)
+{
+	char acc[256] = "";
+
+	cx_kv_put(st, "each", "a", "1", 0);
+	cx_kv_put(st, "each", "b", "2", (int64_t)time(NULL) + 60);
+	cx_kv_put(st, "each", "gone", "3", (int64_t)time(NULL) - 1);
+	cx_kv_put(st, "other", "c", "4", 0);
+	is_int(cx_kv_each(st, "each", kv_collect, acc), 0, "kv_each");
+	ok(strcmp(acc, "a=1;b=2;") == 0 || strcmp(acc, "b=2;a=1;") == 0,
+	    "kv_each: unexpired keys of the namespace only (%s)", acc);
+}
+
 static void
 test_kv(struct cx_state *st)
 {
@@ -206,6 +233,7 @@ test_kv(struct cx_state *st)
 	ok(cx_kv_get(st, "t", "old") == NULL, "expired key is absent");
 	is_int(cx_kv_del(st, "t", "k"), 0, "del");
 	ok(cx_kv_get(st, "t", "k") == NULL, "deleted key is absent");
+	test_kv_each(st);
 }
 
 static int
