@@ -266,6 +266,7 @@ struct run {
 	cx_ms clock, mono_at, next_due;
 	unsigned long agents_gen;	/* bumped by every agent change */
 	unsigned long synced;		/* lineno at the last commit */
+	int wal_pages;			/* in the WAL since its checkpoint */
 	unsigned long lineno, nevents, nreq, nskip, nrej;
 };
 
@@ -1618,6 +1619,29 @@ line_in(struct run *run, const char *line, size_t len)
 		sweep(run);
 }
 
+/* SQLite's own checkpoints run inside a COMMIT, between an event and
+ * its request; ours run when the input pauses, after the output is out
+ * (or, in a bulk run, between batches). */
+static int
+wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct run *run = arg;
+
+	run->wal_pages = pages;
+	return SQLITE_OK;
+}
+
+static void
+checkpoint(struct run *run, int min_pages)
+{
+	if (run->db == NULL || run->wal_pages < min_pages)
+		return;
+	/* PASSIVE: never waits for the pipeline's other readers. */
+	sqlite3_wal_checkpoint_v2(run->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    NULL, NULL);
+	run->wal_pages = 0;
+}
+
 static void
 flush_all(struct run *run)
 {
@@ -1654,6 +1678,7 @@ loop(struct run *run)
 		if (run->lineno - run->synced >= 8192 || run->nout >= 4096) {
 			sync_out(run);
 			run->synced = run->lineno;
+			checkpoint(run, 4000);
 		}
 		for (;;) {
 			struct pollfd pfd = { 0, POLLIN, 0 };
@@ -1665,6 +1690,7 @@ loop(struct run *run)
 			/* About to wait: everything out, then sleep until
 			 * input or the next follow-up. */
 			flush_all(run);
+			checkpoint(run, 1000);
 			if (run->next_due && run->clock) {
 				cx_ms now = run->clock + (cx_mono() -
 				    run->mono_at);
@@ -1787,6 +1813,8 @@ main(int argc, char *argv[])
 		    NULL) != SQLITE_OK)
 			state_fail(&run, "prepare");
 	}
+	if (run.db)
+		sqlite3_wal_hook(run.db, wal_hook, &run);
 	pend_load(&run);
 	calls_load(&run);
 	cool_load(&run);
