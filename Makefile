@@ -85,6 +85,9 @@ $(B)/.stamp: FORCE
 		{ mkdir -p bin; echo "$(B)" > bin/.build; touch $@; }
 FORCE:
 
+# tests/unit/queue-notify.c compiles the program's files in.
+$(B)/tests/unit/queue-notify.o: $(wildcard cmd/queue-notify/*.c)
+
 $(B)/tests/unit/%.t: $(B)/tests/unit/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 

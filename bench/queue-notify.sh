@@ -63,7 +63,7 @@ lines=$(wc -l < "$tmp/queue_log")
 nev=$(wc -l < "$tmp/events.ndjson")
 
 now() { date +%s.%N; }
-# run NAME LINES cmd...: times cmd (stdin/stdout set by the caller).
+# timeit NAME cmd...: times cmd by the wall clock into secs[NAME].
 declare -A secs
 timeit() {
 	local name=$1 t0 t1
@@ -71,14 +71,14 @@ timeit() {
 	t0=$(now)
 	"$@"
 	t1=$(now)
-	secs[$name]=$(echo "$t1 - $t0" | bc -l)
+	secs[$name]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
 }
 timeit asterisk sh -c "CXKIT_STATE=$tmp/a.db '$QN' --from asterisk < '$tmp/queue_log' > '$tmp/a.out'"
 timeit cxkit sh -c "CXKIT_STATE=$tmp/c.db '$QN' < '$tmp/events.ndjson' > /dev/null"
 timeit jansson sh -c "'$tmp/jansson-loop' < '$tmp/events.ndjson' > /dev/null"
 reqs=$(wc -l < "$tmp/a.out")
 
-rate() { echo "$1 / $2" | bc -l; }
+rate() { awk -v a="$1" -v b="$2" 'BEGIN { print a / b }'; }
 ra=$(rate "$lines" "${secs[asterisk]}")
 rc=$(rate "$nev" "${secs[cxkit]}")
 rj=$(rate "$nev" "${secs[jansson]}")
@@ -86,9 +86,9 @@ printf '\nqueue-notify: %d queue_log lines (%d queue events), %d requests\n' \
     "$lines" "$nev" "$reqs"
 printf '%-24s %10s %14s %10s\n' tool seconds lines/s "vs jansson"
 printf '%-24s %10.2f %14.0f %10.2f\n' "queue-notify asterisk" "${secs[asterisk]}" "$ra" \
-    "$(echo "$ra / $rj" | bc -l)"
+    "$(rate "$ra" "$rj")"
 printf '%-24s %10.2f %14.0f %10.2f\n' "queue-notify cxkit" "${secs[cxkit]}" "$rc" \
-    "$(echo "$rc / $rj" | bc -l)"
+    "$(rate "$rc" "$rj")"
 printf '%-24s %10.2f %14.0f %10s\n' "jansson-loop" "${secs[jansson]}" "$rj" 1.00
 
 printf '[queue]\nwait_position = 1\ncooldown = 0\n' > "$CXKIT_CONFIG"
