@@ -260,7 +260,7 @@ struct run {
 	int in_tx;
 	const char *region, *home_lang, *callback_key;
 	FILE *events, *skipped, *rejects;
-	struct ht queues, calls, agents, pending, cool, dnn;
+	struct ht queues, calls, agents, pending, cool, dnn, tzc;
 	json_t **out;
 	size_t nout, capout;
 	cx_ms clock, mono_at, next_due;
@@ -1004,16 +1004,66 @@ tz_of(const struct policy *p, const char *e164)
 	return tz ? tz : p->tz;
 }
 
+/* A zone's UTC offset (minutes) at t, from a cache of one entry per
+ * zone and hour: glibc reads the zone's file each time TZ changes, which
+ * cost a busy day more than everything else a follow-up needs. */
+struct tzoff {
+	cx_ms hour;
+	int off;
+};
+
+static int
+tz_offset(struct run *run, const char *tz, cx_ms t)
+{
+	char key[80], buf[40];
+	struct tzoff *c;
+	const char *z;
+	int off = 0;
+
+	snprintf(key, sizeof key, "%s", tz ? tz : "UTC");
+	c = ht_get(&run->tzc, key);
+	if (c && c->hour == t / 3600000)
+		return c->off;
+	if (tz && cx_time_format_tz(t, tz, buf) != NULL) {
+		/* ...T14:00:00+08:00, ...T14:00:00.123-03:30, or ...Z */
+		z = buf + strlen(buf) - 6;
+		if (z > buf && (z[0] == '+' || z[0] == '-'))
+			off = (z[0] == '-' ? -1 : 1) * ((z[1] - '0') * 600 +
+			    (z[2] - '0') * 60 + (z[4] - '0') * 10 + (z[5] - '0'));
+	}
+	if (c == NULL) {
+		c = cx_xmalloc(sizeof *c);
+		ht_put(&run->tzc, key, c);
+	}
+	c->hour = t / 3600000;
+	c->off = off;
+	return off;
+}
+
 /* "HH:MM" of t in tz into out[8]. */
 static const char *
-hhmm(cx_ms t, const char *tz, char out[8])
+hhmm(struct run *run, cx_ms t, const char *tz, char out[8])
 {
-	char buf[40];
+	long m = (long)(((t / 60000 + tz_offset(run, tz, t)) % 1440 + 1440) %
+	    1440);
 
-	if (cx_time_format_tz(t, tz, buf) == NULL)
-		cx_time_format(t, buf);
-	snprintf(out, 8, "%.5s", buf + 11);
+	snprintf(out, 8, "%02ld:%02ld", m / 60, m % 60);
 	return out;
+}
+
+/* cx_window_until(), asked only when t falls in the window by the cached
+ * offset (the exact, DST-aware end needs the zone). */
+static cx_ms
+window_until(struct run *run, const struct cx_window *w, const char *tz,
+    cx_ms t)
+{
+	long m = (long)(((t / 60000 + tz_offset(run, tz, t)) % 1440 + 1440) %
+	    1440);
+	int in = w->start_min < w->end_min ?
+	    m >= w->start_min && m < w->end_min :
+	    m >= w->start_min || m < w->end_min;
+
+	return in ? cx_window_until(w, tz, t) : 0;
 }
 
 /* --- output ---------------------------------------------------------------- */
@@ -1205,18 +1255,18 @@ follow_up(struct run *run, struct queue *q, struct call *c,
 	json_object_set_new(vars, "queue", json_string(q->name));
 	json_object_set_new(vars, "topic", json_string(topic_of(q,
 	    c && c->topic[0] ? c->topic : ev->topic)));
-	json_object_set_new(vars, "time", json_string(hhmm(run->clock, tz,
+	json_object_set_new(vars, "time", json_string(hhmm(run, run->clock, tz,
 	    t1)));
 	if (ev->wait_s >= 0)
 		json_object_set_new(vars, "wait_min",
 		    json_integer((ev->wait_s + 59) / 60));
 	if (reason == R_MISSED) {
-		open = p->have_open ? cx_window_until(&p->closed, p->tz,
+		open = p->have_open ? window_until(run, &p->closed, p->tz,
 		    run->clock) : 0;
 		if (open == 0)
 			open = run->clock + p->callback_within * 60000;
 		/* When the line opens, in the caller's own time. */
-		json_object_set_new(vars, "callback", json_string(hhmm(open,
+		json_object_set_new(vars, "callback", json_string(hhmm(run, open,
 		    tz, t2)));
 		json_object_set_new(vars, "callback_at", json_string(
 		    cx_time_format_tz(open, tz, at) ? at :
@@ -1288,7 +1338,7 @@ fire_due(struct run *run)
 				    "due");
 				json_object_set_new(req, "ts", json_string(
 				    cx_time_format(run->clock, buf)));
-				until = p->have_quiet ? cx_window_until(
+				until = p->have_quiet ? window_until(run,
 				    &p->quiet, tz, run->clock) : 0;
 				if (until) {
 					/* Keep "queue" last: drop, add, add. */
@@ -1843,6 +1893,7 @@ main(int argc, char *argv[])
 	ht_free(&run.pending, pend_free);
 	ht_free(&run.cool, free);
 	ht_free(&run.dnn, NULL);
+	ht_free(&run.tzc, free);
 	free(run.out);
 	cx_state_close(run.st);
 	cx_config_free(run.cfg);
