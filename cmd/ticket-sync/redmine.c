@@ -216,7 +216,7 @@ rm_create(struct ts_ctx *c, const struct ts_new *n, json_t **out,
 	json_t *req, *j;
 	int rv;
 
-	req = json_pack("{s{sssss?}}", "issue", "project_id", c->queue,
+	req = json_pack("{s{ssssss?}}", "issue", "project_id", c->queue,
 	    "subject", n->subject ? n->subject : "", "description", n->body);
 	rv = rm_call(c, "POST", cx_xasprintf("%s/issues.json", c->url), req,
 	    "create", &j, e);

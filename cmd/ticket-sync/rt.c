@@ -300,11 +300,9 @@ rt_create(struct ts_ctx *c, const struct ts_new *n, json_t **out,
 	int rv;
 
 	*out = NULL;
-	req = json_pack("{sssssssss}", "Queue", c->queue ? c->queue :
+	req = json_pack("{ssssssss}", "Queue", c->queue ? c->queue :
 	    "General", "Subject", n->subject ? n->subject : "(no subject)",
-	    "Content", n->body ? n->body : "", "ContentType", "text/plain",
-	    "Requestor", "");
-	json_object_del(req, "Requestor");
+	    "Content", n->body ? n->body : "", "ContentType", "text/plain");
 	rv = rt_send(c, "POST", cx_xasprintf("%s/REST/2.0/ticket", c->url),
 	    req, NULL, &status, &ans, e);
 	json_decref(req);

@@ -360,7 +360,7 @@ requester(struct ts_ctx *c, const struct ts_new *n, struct ts_err *e)
 		return id;
 	}
 	json_decref(j);
-	u = json_pack("{s{sssss?}}", "user", "name", n->name ? n->name :
+	u = json_pack("{s{ssssss?}}", "user", "name", n->name ? n->name :
 	    n->phone, "phone", n->phone, "external_id", n->member_id);
 	j = zd_send(c, "POST", cx_xasprintf("%s/api/v2/users.json", c->url),
 	    u, &status, e);
@@ -428,7 +428,7 @@ zd_update(struct ts_ctx *c, const char *id, const char *body, int public,
 		if (zd_get_raw(c, id, &raw, e) != 0)
 			break;
 		stamp = json_string_value(json_object_get(raw, "updated_at"));
-		t = json_pack("{sbs?}", "safe_update", 1, "updated_stamp",
+		t = json_pack("{sbss?}", "safe_update", 1, "updated_stamp",
 		    stamp);
 		if (note || body)
 			json_object_set_new(t, "comment", json_pack("{sssb}",
