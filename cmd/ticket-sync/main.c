@@ -839,7 +839,9 @@ diff_event(struct run *r, json_t *seen, int replay, struct ts_pulled *p,
 	if (known == 1) {
 		free(ost);
 		free(oupd);
-		if (cre && upd && strncmp(cre, upd, 19) == 0)
+		/* A ticket a pull sees for the first time is new to it; a
+		 * replay knows nothing, so it judges by the dates. */
+		if (!replay || (cre && upd && strncmp(cre, upd, 19) == 0))
 			return "ticket.created";
 		return ts_status_done(st) ? "ticket.solved" : "ticket.updated";
 	}
@@ -852,6 +854,8 @@ diff_event(struct run *r, json_t *seen, int replay, struct ts_pulled *p,
 	free(oupd);
 	*prev = ost;
 	if (st && ost && strcmp(st, ost) != 0) {
+		if (strcmp(st, "deleted") == 0)
+			return "ticket.updated";
 		if (ts_status_done(st) && !ts_status_done(ost))
 			return "ticket.solved";
 		if (!ts_status_done(st) && ts_status_done(ost))
