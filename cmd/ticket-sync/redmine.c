@@ -32,7 +32,7 @@ rm_ticket(struct ts_ctx *c, const json_t *r)
 {
 	json_t *t, *id = json_object_get(r, "id");
 	const char *st = cx_rec_str(r, "status.name");
-	char buf[32];
+	char buf[32], low[64];
 
 	if (!json_is_integer(id))
 		return NULL;
@@ -41,7 +41,6 @@ rm_ticket(struct ts_ctx *c, const json_t *r)
 	t = json_object();
 	json_object_set_new(t, "id", json_string(buf));
 	if (st) {
-		char low[64];
 		size_t i;
 
 		for (i = 0; st[i] && i < sizeof low - 1; i++)
