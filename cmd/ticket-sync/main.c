@@ -619,6 +619,30 @@ push_one(struct run *r, json_t *rec)
 		json_object_set_new(res, "action", json_string("rated"));
 		result_ticket(res, t);
 		json_decref(t);
+	} else if (iname && (strcmp(iname, "opt_out") == 0 ||
+	    strcmp(iname, "opt_in") == 0 || strcmp(iname, "language") == 0)) {
+		/* A STOP or a language choice is no reason for a ticket: it
+		 * only goes on one that is open. */
+		json_t *t;
+		const char *text = cx_rec_str(rec, "text");
+
+		if (open_ticket(r, cust, &t, &e) != 0)
+			goto fail;
+		if (t == NULL || text == NULL) {
+			json_decref(t);
+			json_object_set_new(res, "action",
+			    json_string("none"));
+			goto out;
+		}
+		if (r->c.be->update(&r->c, json_string_value(
+		    json_object_get(t, "id")), text, 1, 0, w.name ? w.name :
+		    "customer", NULL, -1, 0, &e) != 0) {
+			json_decref(t);
+			goto fail;
+		}
+		json_object_set_new(res, "action", json_string("commented"));
+		result_ticket(res, t);
+		json_decref(t);
 	} else if (iname || (!sent && cx_rec_str(rec, "text"))) {
 		const char *text = cx_rec_str(rec, "text");
 

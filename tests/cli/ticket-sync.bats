@@ -234,3 +234,13 @@ timeout = 2'
 	[[ $output == *"pull: zd:"* ]]
 	[[ $output != *"secret-xyz"* ]]
 }
+
+@test "an opt-out opens no ticket, but goes on an open one" {
+	run_in '{"channel":"sms","from":"+8613800138000","text":"STOP","intent":{"name":"opt_out","entities":{}}}
+{"channel":"sms","from":"+8613900139000","text":"broken","intent":{"name":"other","entities":{}}}
+{"channel":"sms","from":"+8613900139000","text":"TD","intent":{"name":"opt_out","entities":{}}}
+' ticket-sync push -q
+	expect_eq "$status" 0
+	expect_eq "$(jqo -r '.ticket.action + ":" + (.ticket.id // "-")' | tr '\n' ' ')" \
+	    "none:- created:1 commented:1 "
+}
