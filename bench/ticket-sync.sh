@@ -5,7 +5,7 @@
 # SPDX-License-Identifier: MIT
 # Usage: bench/ticket-sync.sh      (from `make bench`)
 # Environment: N (default 20000) inbound messages from C (default 2000)
-# customers; NS (default 500) records for the shell loop, the slow one
+# customers; NS (default 100) records for the shell loop, the slow one
 # (its rate is what is compared); KEEP=1 keeps the temporary directory.
 #
 # Each step reads a file and writes to a file, timed by the wall clock, on
@@ -23,7 +23,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 N=${N:-20000}
 C=${C:-2000}
-NS=${NS:-500}
+NS=${NS:-100}
 TS=$top/bin/ticket-sync
 die() { echo "bench: $*" >&2; exit 1; }
 for c in jq sqlite3; do

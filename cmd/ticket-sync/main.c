@@ -769,7 +769,24 @@ fail:
 	return res;
 }
 
-/* push and lookup: the filter loop. */
+struct one_tx {
+	struct run *r;
+	json_t *rec, *res;
+	json_t *(*fn)(struct run *, json_t *);
+};
+
+static int
+one_tx(struct cx_state *st, void *arg)
+{
+	struct one_tx *x = arg;
+
+	x->res = x->fn(x->r, x->rec);
+	return 0;
+}
+
+/* push and lookup: the filter loop.  With the local backend each record
+ * is one transaction (one commit instead of several); a remote backend's
+ * HTTP calls never run inside one, so other stages are never held up. */
 static void
 filter(struct run *r, json_t *(*fn)(struct run *, json_t *))
 {
@@ -778,7 +795,15 @@ filter(struct run *r, json_t *(*fn)(struct run *, json_t *))
 
 	cx_ndjson_open(&in, &r->o->common);
 	while ((rec = cx_ndjson_next(&in)) != NULL) {
-		json_t *res = fn(r, rec), *e = json_object_get(res, "error");
+		struct one_tx x = { r, rec, NULL, fn };
+		json_t *res, *e;
+
+		if (r->c.be == &ts_local && !r->c.dry_run)
+			cx_state_tx(r->c.st, one_tx, &x);
+		if (x.res == NULL)
+			x.res = fn(r, rec);
+		res = x.res;
+		e = json_object_get(res, "error");
 
 		if (e) {
 			cx_warn(cx_ndjson_where(&in), "%s",
@@ -803,6 +828,7 @@ filter(struct run *r, json_t *(*fn)(struct run *, json_t *))
 struct seen_batch {
 	struct ts_ctx *c;
 	json_t *seen;		/* id -> [status, updated] of this run */
+	json_t *links;		/* id -> status, for ts_link */
 	const char *cursor;
 	int save_cursor;
 };
@@ -814,6 +840,10 @@ save_tx(struct cx_state *st, void *arg)
 	const char *id;
 	json_t *v;
 
+	json_object_foreach(b->links, id, v)
+		if (ts_link_status(st, b->c->name, id,
+		    json_string_value(v)) != 0)
+			return -1;
 	json_object_foreach(b->seen, id, v)
 		if (ts_seen_put(st, b->c->name, id,
 		    json_string_value(json_array_get(v, 0)),
@@ -905,7 +935,7 @@ pull(struct run *r)
 {
 	char *cursor = NULL;
 	cx_ms since = 0;
-	json_t *seen = json_object();
+	json_t *seen = json_object(), *links = json_object();
 	int replay = r->o->since != NULL, rounds = 0;
 	struct ts_err e = { 0 };
 
@@ -915,7 +945,7 @@ pull(struct run *r)
 		cursor = cx_kv_get(r->c.st, "ticket-sync.cursor", r->c.name);
 	for (;;) {
 		struct ts_pull p = { 0 };
-		struct seen_batch b = { &r->c, seen, NULL, !replay };
+		struct seen_batch b = { &r->c, seen, links, NULL, !replay };
 
 		if (r->c.be->pull(&r->c, cursor, since, &p, &e) != 0) {
 			cx_err(NULL, "pull: %s", e.msg);
@@ -963,9 +993,8 @@ pull(struct run *r)
 			if (x->comment)
 				json_object_set(ev, "comment", x->comment);
 			if (!replay)
-				ts_link_status(r->c.st, r->c.name, tid,
-				    json_string_value(json_object_get(t,
-				    "status")));
+				json_object_set(links, tid,
+				    json_object_get(t, "status"));
 			r->n++;
 			if (cx_ndjson_write(ev) != 0) {
 				json_decref(ev);
@@ -989,6 +1018,7 @@ pull(struct run *r)
 			goto out;
 		}
 		json_object_clear(seen);
+		json_object_clear(links);
 		if (p.cursor) {
 			free(cursor);
 			cursor = cx_xstrdup(p.cursor);
@@ -1002,6 +1032,7 @@ pull(struct run *r)
 out:
 	ts_err_clear(&e);
 	json_decref(seen);
+	json_decref(links);
 	free(cursor);
 	cx_info(NULL, "%lu events", r->n);
 }
