@@ -19,6 +19,8 @@
 #include "xwrap.h"
 
 static char tmpdir[] = "/tmp/cx-state-XXXXXX";
+/* The schema version the first handle found (see test_open). */
+static int schema_version;
 
 static int
 rm_one(const char *path, const struct stat *sb, int flag, struct FTW *f)
@@ -86,10 +88,13 @@ test_open(struct cx_state **out, char **path)
 	v = pragma(st, "foreign_keys");
 	is_str(v, "1", "foreign_keys on");
 	free(v);
+	/* The number grows as programs append migrations: check it is the
+	 * same on every handle, never what it is. */
 	v = pragma(st, "user_version");
-	is_str(v, "1", "user_version = 1");
+	schema_version = v ? atoi(v) : 0;
+	ok(schema_version >= 1, "user_version set (%d)", schema_version);
 	free(v);
-	is_int(cx_state_version(st), 1, "cx_state_version");
+	is_int(cx_state_version(st), schema_version, "cx_state_version");
 	free(dir);
 }
 
@@ -148,7 +153,8 @@ test_journal(struct cx_state *st, const char *path)
 	ok(st2 != NULL, "second handle opens");
 	if (st2 == NULL)
 		return;
-	is_int(cx_state_version(st2), 1, "second handle: version 1");
+	is_int(cx_state_version(st2), schema_version,
+	    "second handle: same version");
 	is_int(cx_journal_begin(st2, "sms", "r1", NULL, NULL, 0, NULL),
 	    CX_J_SENT, "second handle sees the first one's sent row");
 	is_int(cx_journal_begin(st2, "sms", "r4", NULL, NULL, 0, NULL),
@@ -382,7 +388,8 @@ main(void)
 	test_race(path);
 
 	st = cx_state_open(path, &err);
-	ok(st != NULL && cx_state_version(st) == 1, "reopen: no migration");
+	ok(st != NULL && cx_state_version(st) == schema_version,
+	    "reopen: no migration");
 	cx_state_close(st);
 	free(err);
 	test_search();
