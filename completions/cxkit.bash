@@ -155,7 +155,12 @@ _cxkit() {
 		_cxkit_common_arg "$prev" && return 0
 		"${fn}_arg" "$prev" && return 0
 	fi
-	# No program takes operands: offer the options.
+	# A program with operands (ticket-sync's commands) has a _words
+	# function; the others take none: offer the options.
+	if [[ $cur != -* ]] && declare -F "${fn}_words" >/dev/null; then
+		"${fn}_words"
+		return 0
+	fi
 	local opts=${fn}_opts
 	_cxkit_reply "$_cxkit_common_opts ${!opts}"
 }
@@ -231,5 +236,29 @@ _cxkit_queue_notify_arg() {
 	esac
 }
 
-complete -F _cxkit sms-send im-send keyword-parse
-complete -F _cxkit queue-notify
+# --- ticket-sync ------------------------------------------------------------
+_cxkit_ticket_sync_opts='--all --author --comment --private --region --since
+	--status --via'
+_cxkit_ticket_sync_arg() {
+	case $1 in
+	--via) _cxkit_reply "$(_cxkit_sections ticket; echo local)" ;;
+	--status)
+		_cxkit_reply 'new open pending hold solved closed'
+		;;
+	--author | --comment | --region | --since) ;;	# a value to type
+	*) return 1 ;;
+	esac
+}
+# The command first, then (show, update) a ticket id to type.
+_cxkit_ticket_sync_words() {
+	local i w
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		w=${COMP_WORDS[i]}
+		case $w in
+		pull | push | lookup | show | list | update) return 0 ;;
+		esac
+	done
+	_cxkit_reply 'pull push lookup show list update'
+}
+
+complete -F _cxkit sms-send im-send keyword-parse queue-notify ticket-sync

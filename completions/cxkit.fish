@@ -188,4 +188,21 @@ if not set -q __cxkit_completions_loaded
     complete -c queue-notify -l now -x -d 'Time (RFC 3339) of events that carry none'
     complete -c queue-notify -l region -x -d 'Country (ISO 3166) of caller numbers without a country code'
     complete -c queue-notify -l skipped -r -F -d 'Write a record for each message not made, saying why'
+    # --- ticket-sync ----------------------------------------------------------
+    __cxkit_common ticket-sync
+    set -l __ts_cmds pull push lookup show list update
+    complete -c ticket-sync -n "not __fish_seen_subcommand_from $__ts_cmds" -f -a pull -d 'Write ticket events since the last pull'
+    complete -c ticket-sync -n "not __fish_seen_subcommand_from $__ts_cmds" -f -a push -d 'Open or update tickets for the records read'
+    complete -c ticket-sync -n "not __fish_seen_subcommand_from $__ts_cmds" -f -a lookup -d 'Add the status of the ticket or order a record names'
+    complete -c ticket-sync -n "not __fish_seen_subcommand_from $__ts_cmds" -f -a show -d 'Write one ticket'
+    complete -c ticket-sync -n "not __fish_seen_subcommand_from $__ts_cmds" -f -a list -d 'Write the local tickets'
+    complete -c ticket-sync -n "not __fish_seen_subcommand_from $__ts_cmds" -f -a update -d 'Set a status or add an agent comment'
+    complete -c ticket-sync -l all -d 'list: include solved and closed tickets'
+    complete -c ticket-sync -l author -x -d 'update: the agent who writes the comment'
+    complete -c ticket-sync -l comment -x -d 'update: add this comment, written by an agent'
+    complete -c ticket-sync -l private -d 'update: the comment is internal'
+    complete -c ticket-sync -l region -x -d 'Country (ISO 3166) of numbers without a country code'
+    complete -c ticket-sync -l since -x -d 'pull: replay the changes since TIME (RFC 3339)'
+    complete -c ticket-sync -l status -x -a 'new open pending hold solved closed' -d 'update: set the status; list: only tickets in it'
+    complete -c ticket-sync -l via -x -a '(__cxkit_sections ticket; echo local)' -d 'Use the backend of section [ticket NAME]'
 end

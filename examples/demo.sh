@@ -84,3 +84,29 @@ echo "normalised queue events for cx-report: $(wc -l < "$demo/queue-events.ndjso
 say "... and sms-send sends them (the outbox here)"
 sms-send -q < "$demo/queue-req.ndjson" | jq -c '{id, sms: .sms.status}'
 tail -n 2 "$demo/outbox/sms.ndjson" | jq -r '"\(.to)  \(.text)"'
+say "The replies become tickets (ticket-sync push, the local store)"
+set +e
+ticket-sync push -q < "$demo/intents.ndjson" > "$demo/tickets.ndjson"
+rc=$?
+set -e
+jq -c '{id, from, ticket: (.ticket | {action, id, status} +
+    (if .error then {error: .error.code} else {} end))}' "$demo/tickets.ndjson"
+echo "exit status $rc: 1 because in-3 rates a ticket its sender never had"
+
+say "An agent solves the refund ticket; ticket-sync pull reports each change once"
+refund=$(jq -r 'select(.id == "in-4") | .ticket.id' "$demo/tickets.ndjson")
+ticket-sync update "$refund" --status solved --comment "Refund W20251001 sent" >/dev/null
+ticket-sync pull > "$demo/events.ndjson"
+jq -c '{id, event, ticket: (.ticket | {id, prev_status, status})}' "$demo/events.ndjson"
+echo "a second pull: $(ticket-sync pull | wc -l) new events"
+
+say "Solved tickets ask for a rating (pull | jq | sms-send --template csat_ask)"
+jq -c 'select(.ticket.status == "solved") | .to = .ticket.customer.phone' \
+    "$demo/events.ndjson" | sms-send -q --template csat_ask |
+    jq -c '{id, to, sms: .sms.status}'
+
+say "\"进度 W20251001\": ticket-sync lookup finds the ticket (for sms-send --template order_status)"
+printf '%s\n' '{"id":"in-6","channel":"sms","from":"+447700900123","text":"进度 W20251001"}' \
+    '{"id":"in-7","channel":"sms","from":"+447700900123","text":"进度 W20259999"}' |
+    keyword-parse | { ticket-sync lookup -q || true; } |
+    jq -c '{id, ticket: (.ticket | {id, status, error: .error.code})}'

@@ -459,3 +459,48 @@ cx_http_excerpt(const struct cx_http_resp *resp)
 		n--;
 	return (int)n;
 }
+
+/* For cx_http_do_header(): the engine's header callback, plus one
+ * header's value captured. */
+struct hdr_capture {
+	struct cx_http_easy *e;
+	const char *name;
+	char **value;
+};
+
+static size_t
+on_header_capture(char *p, size_t size, size_t nitems, void *arg)
+{
+	struct hdr_capture *h = arg;
+	size_t n = size * nitems;
+	const char *v;
+	char buf[256];
+
+	if (n >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+		free(*h->value);
+		*h->value = NULL;
+	} else if ((v = header_value(p, n, h->name, buf, sizeof(buf))) !=
+	    NULL) {
+		free(*h->value);
+		*h->value = cx_xstrdup(v);
+	}
+	return on_header(p, size, nitems, h->e);
+}
+
+int
+cx_http_do_header(const struct cx_http_req *req, long timeout_ms,
+    const char *proxy, const char *name, char **value,
+    struct cx_http_resp *resp, char **bodyp)
+{
+	struct cx_http_easy e = { 0 };
+	struct cx_buf body = { 0 };
+	struct hdr_capture h = { &e, name, value };
+	char *ctype = NULL;
+	long ra = -1;
+
+	*value = NULL;
+	cx_http_easy_setup(&e, req, timeout_ms, proxy, &body, &ctype, &ra);
+	curl_easy_setopt(e.curl, CURLOPT_HEADERFUNCTION, on_header_capture);
+	curl_easy_setopt(e.curl, CURLOPT_HEADERDATA, &h);
+	return perform(&e, resp, bodyp);
+}

@@ -65,6 +65,13 @@ int cx_http_excerpt(const struct cx_http_resp *resp);
 int cx_http_do(const struct cx_http_req *req, long timeout_ms,
     const char *proxy, struct cx_http_resp *resp, char **bodyp);
 
+/* As cx_http_do(), and *value receives the value of the response header
+ * name (malloc'd, the last one of the final response), or NULL when the
+ * response has none (ETag for an If-Match update, say). */
+int cx_http_do_header(const struct cx_http_req *req, long timeout_ms,
+    const char *proxy, const char *name, char **value,
+    struct cx_http_resp *resp, char **bodyp);
+
 /* As cx_http_do(), but POSTs a multipart/form-data body of one part
  * named field holding the file at path (filename: its basename, read
  * while sending).  req gives the URL and headers; its method and body

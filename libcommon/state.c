@@ -48,6 +48,33 @@ static const char *const migrations[] = {
 	"CREATE TABLE queue_calls ("
 	"  call_id TEXT PRIMARY KEY, caller TEXT, queue TEXT, topic TEXT,"
 	"  entered INTEGER, position INTEGER);",
+	/* ticket-sync: customers and their identities (phone, member id, IM
+	 * id), the tickets linked to them in each backend, the last pulled
+	 * state of remote tickets, and the local backend's tickets,
+	 * comments and change log (whose seq is the local pull cursor). */
+	"CREATE TABLE ts_customer ("
+	"  id INTEGER PRIMARY KEY, name TEXT, lang TEXT, created INTEGER);"
+	"CREATE TABLE ts_identity ("
+	"  kind TEXT, value TEXT, customer INTEGER NOT NULL,"
+	"  PRIMARY KEY (kind, value)) WITHOUT ROWID;"
+	"CREATE TABLE ts_link ("
+	"  backend TEXT, ticket TEXT, customer INTEGER, ref TEXT,"
+	"  status TEXT, updated INTEGER, PRIMARY KEY (backend, ticket));"
+	"CREATE INDEX ts_link_customer ON ts_link (backend, customer);"
+	"CREATE INDEX ts_link_ref ON ts_link (backend, ref);"
+	"CREATE TABLE ts_seen ("
+	"  backend TEXT, ticket TEXT, status TEXT, updated TEXT,"
+	"  PRIMARY KEY (backend, ticket)) WITHOUT ROWID;"
+	"CREATE TABLE ts_ticket ("
+	"  id INTEGER PRIMARY KEY, subject TEXT, status TEXT NOT NULL,"
+	"  channel TEXT, customer INTEGER, ref TEXT, satisfaction INTEGER,"
+	"  sat_scale INTEGER, created INTEGER, updated INTEGER);"
+	"CREATE TABLE ts_comment ("
+	"  id INTEGER PRIMARY KEY, ticket INTEGER NOT NULL, author TEXT,"
+	"  public INTEGER, by_agent INTEGER, body TEXT, created INTEGER);"
+	"CREATE TABLE ts_change ("
+	"  seq INTEGER PRIMARY KEY, ticket INTEGER NOT NULL, ts INTEGER,"
+	"  event TEXT, prev_status TEXT, status TEXT, comment INTEGER);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

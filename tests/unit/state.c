@@ -19,6 +19,7 @@
 #include "xwrap.h"
 
 static char tmpdir[] = "/tmp/cx-state-XXXXXX";
+/* The schema version the first handle found (see test_open). */
 
 static int
 rm_one(const char *path, const struct stat *sb, int flag, struct FTW *f)

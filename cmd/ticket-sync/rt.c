@@ -1,0 +1,402 @@
+/* rt.c - the rt backend: Request Tracker 5 REST2
+ *
+ * SPDX-License-Identifier: MIT
+ * Auth: "Authorization: token TOKEN", or Basic user:password.  pull:
+ * GET /tickets?query=LastUpdated >= 'CURSOR' (TicketSQL, UTC, no 'Z': RT
+ * misreads a trailing Z) ordered by LastUpdated, following next_page.
+ * LastUpdated has 1-second resolution, so the cursor is the last second
+ * seen and the search overlaps it: tickets already seen with the same
+ * LastUpdated and status are skipped (main.c's ts_seen).  Updates to the
+ * status send the ticket's ETag as If-Match; a 412 refetches and retries
+ * once.  Customers' messages are correspondence, the rest comments.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ts.h"
+
+#define RT_STATUS "new:new,open:open,stalled:pending,resolved:solved," \
+	"rejected:closed,deleted:deleted"
+#define RT_BACK "pending:stalled,solved:resolved,closed:rejected,hold:stalled"
+
+static void
+auth(struct ts_ctx *c, struct cx_http_req *r)
+{
+	if (c->token)
+		cx_http_req_header(r, "Authorization: token %s", c->token);
+	else if (c->user) {
+		free(r->userpwd);
+		r->userpwd = cx_xasprintf("%s:%s", c->user,
+		    c->password ? c->password : "");
+	}
+	cx_http_req_header(r, "Accept: application/json");
+}
+
+static json_t *
+str_or_null(const json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_string(v) ? json_incref(v) : json_null();
+}
+
+/* An RT date "2025-01-02T03:04:05Z"; RT writes unset dates as
+ * "1970-01-01T00:00:00Z". */
+static json_t *
+rt_ticket(struct ts_ctx *c, const json_t *r)
+{
+	json_t *t, *id = json_object_get(r, "id");
+	const char *st = json_string_value(json_object_get(r, "Status"));
+	char buf[32];
+
+	if (json_is_integer(id)) {
+		snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(id));
+	} else if (json_is_string(id) && json_string_length(id) < 20) {
+		snprintf(buf, sizeof buf, "%s", json_string_value(id));
+	} else {
+		return NULL;
+	}
+	t = json_object();
+	json_object_set_new(t, "id", json_string(buf));
+	json_object_set_new(t, "status", json_string(ts_status_map(c,
+	    RT_STATUS, st ? st : "open")));
+	json_object_set_new(t, "subject", str_or_null(r, "Subject"));
+	json_object_set_new(t, "url", c->url ? json_sprintf("%s/Ticket/"
+	    "Display.html?id=%s", c->url, buf) : json_null());
+	json_object_set_new(t, "channel", json_null());
+	json_object_set_new(t, "created_at", str_or_null(r, "Created"));
+	json_object_set_new(t, "updated_at", str_or_null(r, "LastUpdated"));
+	return t;
+}
+
+int
+ts_rt_parse_search(struct ts_ctx *c, const char *body, size_t len,
+    struct ts_pull *out, int *more, const char **why)
+{
+	json_t *j = json_loadb(body, len, 0, NULL), *items, *it;
+	size_t i;
+
+	*more = 0;
+	if (!json_is_object(j)) {
+		*why = "the search answer is not a JSON object";
+		goto fail;
+	}
+	if (!json_is_array(items = json_object_get(j, "items"))) {
+		*why = "the search answer has no 'items' array";
+		goto fail;
+	}
+	json_array_foreach(items, i, it) {
+		json_t *t = json_is_object(it) ? rt_ticket(c, it) : NULL;
+		const char *upd;
+
+		if (t == NULL) {
+			*why = "an item of the search has no id";
+			goto fail;
+		}
+		upd = json_string_value(json_object_get(t, "updated_at"));
+		if (upd == NULL || strlen(upd) < 19) {
+			json_decref(t);
+			*why = "an item of the search has no LastUpdated";
+			goto fail;
+		}
+		ts_pull_add(out, t, NULL, cx_xasprintf("%s:%s:%s", c->name,
+		    json_string_value(json_object_get(t, "id")), upd),
+		    cx_xstrdup(upd));
+		/* The cursor: the latest LastUpdated, as TicketSQL wants it
+		 * ("YYYY-MM-DD HH:MM:SS", UTC). */
+		if (out->cursor == NULL || strncmp(out->cursor, upd, 10) < 0 ||
+		    (strncmp(out->cursor, upd, 10) == 0 &&
+		    strncmp(out->cursor + 11, upd + 11, 8) < 0)) {
+			free(out->cursor);
+			out->cursor = cx_xasprintf("%.10s %.8s", upd, upd + 11);
+		}
+	}
+	*more = json_is_string(json_object_get(j, "next_page"));
+	json_decref(j);
+	return 0;
+fail:
+	json_decref(j);
+	return -1;
+}
+
+static int
+rt_pull(struct ts_ctx *c, const char *cursor, cx_ms since_ms,
+    struct ts_pull *out, struct ts_err *e)
+{
+	char from[40], *q, *eq;
+	const char *why;
+	int page = 1, more = 1;
+
+	if (cursor) {
+		snprintf(from, sizeof from, "%s", cursor);
+	} else {
+		cx_time_format(since_ms - since_ms % 1000, from);
+		from[10] = ' ';
+		from[19] = '\0';
+	}
+	if (c->queue)
+		q = cx_xasprintf("LastUpdated >= '%s' AND Queue = '%s'", from,
+		    c->queue);
+	else
+		q = cx_xasprintf("LastUpdated >= '%s'", from);
+	eq = ts_urlenc(q);
+	free(q);
+	while (more) {
+		struct cx_http_req r = { 0 };
+		struct cx_http_resp resp;
+		char *body;
+
+		r.url = cx_xasprintf("%s/REST/2.0/tickets?query=%s&orderby="
+		    "LastUpdated&order=ASC&per_page=100&page=%d&fields="
+		    "Subject,Status,LastUpdated,Created,Queue", c->url, eq,
+		    page);
+		auth(c, &r);
+		if (ts_http(c, &r, &resp, &body, e) != 0) {
+			cx_http_req_free(&r);
+			goto fail;
+		}
+		cx_http_req_free(&r);
+		if (resp.status != 200) {
+			ts_err_set(e, CX_E_PROVIDER_ERROR, 0, "%s: search: "
+			    "HTTP %ld: %.*s", c->name, resp.status,
+			    cx_http_excerpt(&resp), resp.body);
+			free(body);
+			goto fail;
+		}
+		if (ts_rt_parse_search(c, resp.body, resp.body_len, out, &more,
+		    &why) != 0) {
+			ts_err_set(e, CX_E_PROVIDER_ERROR, 1, "%s: search: %s: "
+			    "%.*s", c->name, why, cx_http_excerpt(&resp),
+			    resp.body);
+			free(body);
+			goto fail;
+		}
+		free(body);
+		if (++page > 1000)
+			break;
+	}
+	free(eq);
+	if (out->cursor == NULL)
+		out->cursor = cx_xstrdup(from);
+	out->more = 0;
+	return 0;
+fail:
+	free(eq);
+	return -1;
+}
+
+static int
+rt_get_etag(struct ts_ctx *c, const char *id, json_t **out, char **etag,
+    struct ts_err *e)
+{
+	struct cx_http_req r = { 0 };
+	struct cx_http_resp resp;
+	char *body, *eid = ts_urlenc(id);
+	json_t *j;
+
+	*out = NULL;
+	r.url = cx_xasprintf("%s/REST/2.0/ticket/%s", c->url, eid);
+	free(eid);
+	auth(c, &r);
+	if (ts_http_hdr(c, &r, "ETag", etag, &resp, &body, e) != 0) {
+		cx_http_req_free(&r);
+		return -1;
+	}
+	cx_http_req_free(&r);
+	if (resp.status == 404) {
+		ts_err_set(e, CX_E_NOT_FOUND, 0, "%s: no ticket %s (deleted "
+		    "or never existed)", c->name, id);
+		free(body);
+		return -1;
+	}
+	if (resp.status != 200 || (j = ts_json_body(&resp, c->name, e)) ==
+	    NULL) {
+		if (e->code == NULL)
+			ts_err_set(e, CX_E_PROVIDER_ERROR, 0, "%s: ticket %s: "
+			    "HTTP %ld", c->name, id, resp.status);
+		free(body);
+		return -1;
+	}
+	free(body);
+	*out = rt_ticket(c, j);
+	/* RT answers a ticket it deleted with Status "deleted". */
+	json_decref(j);
+	if (*out == NULL) {
+		ts_err_set(e, CX_E_PROVIDER_ERROR, 0, "%s: ticket %s: no id "
+		    "in the answer", c->name, id);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+rt_get(struct ts_ctx *c, const char *id, json_t **out, struct ts_err *e)
+{
+	char *etag = NULL;
+	int rv = rt_get_etag(c, id, out, &etag, e);
+
+	free(etag);
+	if (rv == 0 && strcmp(json_string_value(json_object_get(*out,
+	    "status")), "deleted") == 0) {
+		json_decref(*out);
+		*out = NULL;
+		ts_err_set(e, CX_E_NOT_FOUND, 0, "%s: ticket %s was deleted",
+		    c->name, id);
+		return -1;
+	}
+	return rv;
+}
+
+/* POST/PUT a JSON body; the answer in *ans (may be NULL). */
+static int
+rt_send(struct ts_ctx *c, const char *method, char *url, json_t *payload,
+    const char *if_match, long *status, json_t **ans, struct ts_err *e)
+{
+	struct cx_http_req r = { 0 };
+	struct cx_http_resp resp;
+	char *body, *js = json_dumps(payload, JSON_COMPACT);
+
+	if (ans)
+		*ans = NULL;
+	r.method = method;
+	r.url = url;
+	auth(c, &r);
+	cx_http_req_header(&r, "Content-Type: application/json");
+	if (if_match)
+		cx_http_req_header(&r, "If-Match: %s", if_match);
+	cx_http_req_body(&r, js, strlen(js));
+	if (ts_http(c, &r, &resp, &body, e) != 0) {
+		cx_http_req_free(&r);
+		return -1;
+	}
+	cx_http_req_free(&r);
+	*status = resp.status;
+	if (resp.status == 404) {
+		ts_err_set(e, CX_E_NOT_FOUND, 0, "%s: %s: HTTP 404: %.*s",
+		    c->name, method, cx_http_excerpt(&resp), resp.body);
+	} else if (resp.status / 100 != 2) {
+		ts_err_set(e, CX_E_PROVIDER_REJECTED, resp.status == 412, "%s: "
+		    "%s: HTTP %ld: %.*s", c->name, method, resp.status,
+		    cx_http_excerpt(&resp), resp.body);
+	} else {
+		if (ans)
+			*ans = json_loadb(resp.body, resp.body_len, 0, NULL);
+		free(body);
+		return 0;
+	}
+	free(body);
+	return -1;
+}
+
+static int
+rt_create(struct ts_ctx *c, const struct ts_new *n, json_t **out,
+    struct ts_err *e)
+{
+	json_t *req, *ans;
+	long status;
+	char id[32];
+	int rv;
+
+	*out = NULL;
+	req = json_pack("{ssssssss}", "Queue", c->queue ? c->queue :
+	    "General", "Subject", n->subject ? n->subject : "(no subject)",
+	    "Content", n->body ? n->body : "", "ContentType", "text/plain");
+	rv = rt_send(c, "POST", cx_xasprintf("%s/REST/2.0/ticket", c->url),
+	    req, NULL, &status, &ans, e);
+	json_decref(req);
+	if (rv != 0)
+		return -1;
+	if (json_is_integer(json_object_get(ans, "id")))
+		snprintf(id, sizeof id, "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(json_object_get(ans, "id")));
+	else if (json_is_string(json_object_get(ans, "id")))
+		snprintf(id, sizeof id, "%s",
+		    json_string_value(json_object_get(ans, "id")));
+	else {
+		json_decref(ans);
+		ts_err_set(e, CX_E_PROVIDER_ERROR, 0, "%s: create: no id in "
+		    "the answer", c->name);
+		return -1;
+	}
+	json_decref(ans);
+	return rt_get(c, id, out, e);
+}
+
+static int
+rt_update(struct ts_ctx *c, const char *id, const char *body, int public,
+    int by_agent, const char *author, const char *status, int score,
+    int scale, struct ts_err *e)
+{
+	char *eid = ts_urlenc(id), *note = NULL;
+	long hs;
+	int rv = -1;
+
+	if (score >= 0)
+		note = cx_xasprintf("Customer satisfaction: %d of %d", score,
+		    scale);
+	for (int k = 0; k < 2; k++) {
+		const char *text = k == 0 ? body : note;
+		json_t *req;
+
+		if (text == NULL)
+			continue;
+		req = json_pack("{ssss}", "Content", text, "ContentType",
+		    "text/plain");
+		rv = rt_send(c, "POST", cx_xasprintf("%s/REST/2.0/ticket/%s/%s",
+		    c->url, eid, k == 0 && public ? "correspond" : "comment"),
+		    req, NULL, &hs, NULL, e);
+		json_decref(req);
+		if (rv != 0)
+			goto out;
+	}
+	rv = 0;
+	if (status == NULL)
+		goto out;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		char *etag = NULL;
+		json_t *t, *req;
+		const char *back;
+
+		if (rt_get_etag(c, id, &t, &etag, e) != 0) {
+			rv = -1;
+			break;
+		}
+		json_decref(t);
+		back = ts_status_map(NULL, RT_BACK, status);
+		req = json_pack("{ss}", "Status", back);
+		rv = rt_send(c, "PUT", cx_xasprintf("%s/REST/2.0/ticket/%s",
+		    c->url, eid), req, etag, &hs, NULL, e);
+		json_decref(req);
+		free(etag);
+		if (rv == 0 || hs != 412)
+			break;
+		if (attempt == 1)
+			ts_err_set(e, CX_E_PROVIDER_REJECTED, 1, "%s: ticket "
+			    "%s: update conflict (HTTP 412, ETag) twice: it "
+			    "keeps changing on the server", c->name, id);
+		else
+			ts_err_clear(e);
+	}
+out:
+	free(note);
+	free(eid);
+	return rv;
+}
+
+static int
+rt_open(struct ts_ctx *c, char **err)
+{
+	if (c->token == NULL && (c->user == NULL || c->password == NULL)) {
+		*err = cx_section_err(c->sec, "token", "the rt backend needs "
+		    "a token, or user and password");
+		return -1;
+	}
+	return 0;
+}
+
+const struct ts_backend ts_rt = {
+	"rt", NULL, rt_open, NULL, rt_get, rt_create, rt_update, rt_pull,
+	NULL,
+};

@@ -1,0 +1,235 @@
+/* util.c - ticket-sync's helpers shared by the backends: errors, HTTP,
+ * JSON bodies, status mapping
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "ts.h"
+
+void
+ts_err_set(struct ts_err *e, const char *code, int retryable,
+    const char *fmt, ...)
+{
+	va_list ap;
+	char *m;
+
+	va_start(ap, fmt);
+	if (vasprintf(&m, fmt, ap) < 0)
+		cx_die(NULL, "out of memory");
+	va_end(ap);
+	free(e->msg);
+	e->code = code;
+	e->msg = m;
+	e->retryable = retryable;
+}
+
+void
+ts_err_clear(struct ts_err *e)
+{
+	free(e->msg);
+	e->msg = NULL;
+	e->code = NULL;
+	e->retryable = 0;
+}
+
+void
+ts_pull_add(struct ts_pull *p, json_t *ticket, json_t *comment,
+    char *change_id, char *ts)
+{
+	struct ts_pulled *x;
+
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 16;
+		p->v = cx_xrealloc(p->v, p->cap * sizeof *p->v);
+	}
+	x = &p->v[p->n++];
+	memset(x, 0, sizeof *x);
+	x->ticket = ticket;
+	x->comment = comment;
+	x->change_id = change_id;
+	x->ts = ts;
+}
+
+void
+ts_pull_free(struct ts_pull *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		json_decref(p->v[i].ticket);
+		json_decref(p->v[i].comment);
+		free(p->v[i].change_id);
+		free(p->v[i].ts);
+		free(p->v[i].prev_status);
+	}
+	free(p->v);
+	free(p->cursor);
+	memset(p, 0, sizeof *p);
+}
+
+char *
+ts_urlenc(const char *s)
+{
+	char *t = curl_easy_escape(NULL, s, 0), *r;
+
+	if (t == NULL)
+		cx_die(NULL, "out of memory");
+	r = cx_xstrdup(t);
+	curl_free(t);
+	return r;
+}
+
+int
+ts_status_done(const char *status)
+{
+	return status && (strcmp(status, "solved") == 0 ||
+	    strcmp(status, "closed") == 0 || strcmp(status, "deleted") == 0);
+}
+
+/* Looks status up in a "from:to,from:to" list; the "to" part in buf. */
+static const char *
+map_lookup(const char *list, const char *status, char *buf, size_t size)
+{
+	size_t n = strlen(status);
+
+	for (const char *p = list; p && *p; ) {
+		size_t k = strcspn(p, ",");
+		const char *colon = memchr(p, ':', k);
+
+		while (*p == ' ')
+			p++, k--;
+		if (colon && (size_t)(colon - p) == n &&
+		    strncasecmp(p, status, n) == 0) {
+			size_t m = k - (size_t)(colon + 1 - p);
+
+			while (m > 0 && colon[1] == ' ')
+				colon++, m--;
+			while (m > 0 && colon[m] == ' ')
+				m--;
+			if (m >= size)
+				m = size - 1;
+			memcpy(buf, colon + 1, m);
+			buf[m] = '\0';
+			return buf;
+		}
+		p += k + (p[k] == ',');
+	}
+	return NULL;
+}
+
+const char *
+ts_status_map(const struct ts_ctx *c, const char *defaults,
+    const char *status)
+{
+	static char buf[64];
+	const char *r;
+
+	if (status == NULL)
+		return "open";
+	if ((r = map_lookup(c ? c->status_map : NULL, status, buf,
+	    sizeof buf)) != NULL)
+		return r;
+	if ((r = map_lookup(defaults, status, buf, sizeof buf)) != NULL)
+		return r;
+	return status;
+}
+
+json_t *
+ts_json_body(const struct cx_http_resp *resp, const char *what,
+    struct ts_err *e)
+{
+	json_error_t jerr;
+	json_t *j = json_loadb(resp->body ? resp->body : "", resp->body_len,
+	    0, &jerr);
+
+	if (j == NULL || !json_is_object(j)) {
+		ts_err_set(e, CX_E_PROVIDER_ERROR, 1, "%s: HTTP %ld: the "
+		    "answer is not a JSON object: %.*s", what, resp->status,
+		    cx_http_excerpt(resp), resp->body ? resp->body : "");
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+int
+ts_http(struct ts_ctx *c, struct cx_http_req *req,
+    struct cx_http_resp *resp, char **body, struct ts_err *e)
+{
+	return ts_http_hdr(c, req, NULL, NULL, resp, body, e);
+}
+
+int
+ts_http_hdr(struct ts_ctx *c, struct cx_http_req *req, const char *hdr,
+    char **hval, struct cx_http_resp *resp, char **body, struct ts_err *e)
+{
+	for (int attempt = 0; ; attempt++) {
+		int rc;
+
+		*body = NULL;
+		cx_debug(NULL, "%s: %s %s", c->name, req->method ?
+		    req->method : (req->body ? "POST" : "GET"), req->url);
+		if (hdr) {
+			free(*hval);
+			rc = cx_http_do_header(req, c->timeout_ms, NULL, hdr,
+			    hval, resp, body);
+		} else {
+			rc = cx_http_do(req, c->timeout_ms, NULL, resp, body);
+		}
+		if (rc != 0) {
+			ts_err_set(e, resp->transport == CURLE_OPERATION_TIMEDOUT
+			    ? CX_E_TIMEOUT : CX_E_NETWORK, 1, "%s: %s",
+			    c->name, resp->transport_msg);
+			return -1;
+		}
+		if (resp->status == 429 && attempt == 0) {
+			long wait = resp->retry_after_s >= 0 ?
+			    resp->retry_after_s : 60;
+
+			if (wait > 120) {
+				ts_err_set(e, CX_E_RATE_LIMITED, 1, "%s: rate "
+				    "limited (HTTP 429), Retry-After %ld s",
+				    c->name, wait);
+				return -1;
+			}
+			cx_notice(NULL, "%s: rate limited, waiting %ld s "
+			    "(Retry-After)", c->name, wait);
+			free(*body);
+			if (wait > 0) {
+				struct timespec ts = { wait, 0 };
+
+				nanosleep(&ts, NULL);
+			}
+			continue;
+		}
+		break;
+	}
+	switch (resp->status) {
+	case 401:
+	case 403:
+		ts_err_set(e, CX_E_AUTH_FAILED, 0, "%s: authentication "
+		    "failed (HTTP %ld): check the token", c->name,
+		    resp->status);
+		goto fail;
+	case 429:
+		ts_err_set(e, CX_E_RATE_LIMITED, 1, "%s: rate limited (HTTP "
+		    "429) again after waiting", c->name);
+		goto fail;
+	}
+	if (resp->status >= 500) {
+		ts_err_set(e, CX_E_PROVIDER_ERROR, 1, "%s: HTTP %ld: %.*s",
+		    c->name, resp->status, cx_http_excerpt(resp),
+		    resp->body ? resp->body : "");
+		goto fail;
+	}
+	return 0;
+fail:
+	free(*body);
+	*body = NULL;
+	return -1;
+}

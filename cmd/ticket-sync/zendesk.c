@@ -1,0 +1,498 @@
+/* zendesk.c - the zendesk backend: Support API v2
+ *
+ * SPDX-License-Identifier: MIT
+ * Auth: Basic "{user}/token:{token}" when user is set, else "Bearer
+ * token" (OAuth).  pull: the cursor-based incremental export
+ * (/api/v2/incremental/tickets/cursor.json), paged until end_of_stream;
+ * its after_cursor is the pull cursor.  The export allows 10 requests a
+ * minute: calls are spaced 60/export_rate s apart, also across runs (the
+ * last call's time is kept in the state store), and a 429 waits for its
+ * Retry-After.  Changes of the last minute appear in a later export
+ * (Zendesk's lag); the cursor never skips them.  Updates are safe
+ * updates (updated_stamp); a 409 refetches the ticket and retries once.
+ * The requester is found by phone (/api/v2/users/search.json), or
+ * created with it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ts.h"
+
+static const char *const zd_keys[] = { "export_rate", NULL };
+
+#define ZD_STATUS "new:new,open:open,pending:pending,hold:hold," \
+	"solved:solved,closed:closed,deleted:deleted"
+
+struct zd {
+	double rate;		/* export requests per minute */
+	cx_ms last_call;
+};
+
+static void
+auth(struct ts_ctx *c, struct cx_http_req *r)
+{
+	if (c->user) {
+		free(r->userpwd);
+		r->userpwd = cx_xasprintf("%s/token:%s", c->user,
+		    c->token ? c->token : "");
+	} else if (c->token) {
+		cx_http_req_header(r, "Authorization: Bearer %s", c->token);
+	}
+	cx_http_req_header(r, "Accept: application/json");
+}
+
+static json_t *
+id_str(json_t *v)
+{
+	char b[32];
+
+	if (json_is_string(v))
+		return json_incref(v);
+	if (!json_is_integer(v))
+		return NULL;
+	snprintf(b, sizeof b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	return json_string(b);
+}
+
+/* A Zendesk ticket object in the event's shape, or NULL (no id). */
+static json_t *
+zd_ticket(struct ts_ctx *c, const json_t *z)
+{
+	json_t *t, *id = id_str(json_object_get(z, "id"));
+	const char *st = json_string_value(json_object_get(z, "status"));
+	const char *ch = cx_rec_str(z, "via.channel");
+
+	if (id == NULL)
+		return NULL;
+	t = json_object();
+	json_object_set_new(t, "id", id);
+	json_object_set_new(t, "status", json_string(ts_status_map(c,
+	    ZD_STATUS, st ? st : "open")));
+	json_object_set_new(t, "subject", json_is_string(json_object_get(z,
+	    "subject")) ? json_incref(json_object_get(z, "subject")) :
+	    json_null());
+	json_object_set_new(t, "url", c->url ? json_sprintf("%s/agent/"
+	    "tickets/%s", c->url, json_string_value(id)) : json_null());
+	json_object_set_new(t, "channel", ch ? json_string(ch) :
+	    json_null());
+	json_object_set_new(t, "created_at", json_is_string(json_object_get(z,
+	    "created_at")) ? json_incref(json_object_get(z, "created_at")) :
+	    json_null());
+	json_object_set_new(t, "updated_at", json_is_string(json_object_get(z,
+	    "updated_at")) ? json_incref(json_object_get(z, "updated_at")) :
+	    json_null());
+	if (json_is_string(json_object_get(z, "external_id")))
+		json_object_set(t, "ref", json_object_get(z, "external_id"));
+	return t;
+}
+
+int
+ts_zendesk_parse_export(struct ts_ctx *c, const char *body, size_t len,
+    struct ts_pull *out, const char **why)
+{
+	json_t *j = json_loadb(body, len, 0, NULL), *tickets, *z;
+	json_t *eos;
+	size_t i;
+
+	if (!json_is_object(j)) {
+		*why = "the export is not a JSON object";
+		goto fail;
+	}
+	tickets = json_object_get(j, "tickets");
+	eos = json_object_get(j, "end_of_stream");
+	if (!json_is_array(tickets) || !json_is_boolean(eos)) {
+		*why = "the export has no 'tickets' array or no "
+		    "'end_of_stream'";
+		goto fail;
+	}
+	json_array_foreach(tickets, i, z) {
+		json_t *t = json_is_object(z) ? zd_ticket(c, z) : NULL;
+		const char *upd;
+
+		if (t == NULL) {
+			*why = "a ticket of the export has no id";
+			goto fail;
+		}
+		upd = json_string_value(json_object_get(t, "updated_at"));
+		if (upd == NULL) {
+			json_decref(t);
+			*why = "a ticket of the export has no updated_at";
+			goto fail;
+		}
+		ts_pull_add(out, t, NULL, cx_xasprintf("%s:%s:%s", c->name,
+		    json_string_value(json_object_get(t, "id")), upd),
+		    cx_xstrdup(upd));
+	}
+	if (json_is_string(json_object_get(j, "after_cursor"))) {
+		free(out->cursor);
+		out->cursor = cx_xstrdup(json_string_value(
+		    json_object_get(j, "after_cursor")));
+	}
+	out->more = !json_is_true(eos);
+	json_decref(j);
+	return 0;
+fail:
+	json_decref(j);
+	return -1;
+}
+
+/* Spaces export calls 60/rate s apart, across runs too. */
+static void
+pace(struct ts_ctx *c)
+{
+	struct zd *z = c->priv;
+	cx_ms gap = (cx_ms)(60000.0 / z->rate), now = cx_mono();
+	char *v = cx_kv_get(c->st, "ticket-sync.zendesk-export", c->name);
+	cx_ms wall = cx_now(), wait = 0;
+
+	if (v) {
+		cx_ms last = strtoll(v, NULL, 10);
+
+		if (last + gap > wall && last <= wall)
+			wait = last + gap - wall;
+		free(v);
+	}
+	if (z->last_call && z->last_call + gap > now &&
+	    z->last_call + gap - now > wait)
+		wait = z->last_call + gap - now;
+	if (wait > 0) {
+		struct timespec ts = { wait / 1000, (wait % 1000) * 1000000 };
+
+		cx_info(NULL, "%s: export rate limit: waiting %lld ms",
+		    c->name, (long long)wait);
+		nanosleep(&ts, NULL);
+	}
+	z->last_call = cx_mono();
+	v = cx_xasprintf("%lld", (long long)cx_now());
+	cx_kv_put(c->st, "ticket-sync.zendesk-export", c->name, v, 0);
+	free(v);
+}
+
+static int
+zd_pull(struct ts_ctx *c, const char *cursor, cx_ms since_ms,
+    struct ts_pull *out, struct ts_err *e)
+{
+	struct cx_http_req r = { 0 };
+	struct cx_http_resp resp;
+	char *body;
+	const char *why;
+
+	if (cursor) {
+		char *cu = ts_urlenc(cursor);
+
+		r.url = cx_xasprintf("%s/api/v2/incremental/tickets/cursor.json"
+		    "?cursor=%s", c->url, cu);
+		free(cu);
+	} else {
+		r.url = cx_xasprintf("%s/api/v2/incremental/tickets/cursor.json"
+		    "?start_time=%lld", c->url, (long long)(since_ms / 1000));
+	}
+	auth(c, &r);
+	pace(c);
+	if (ts_http(c, &r, &resp, &body, e) != 0)
+		goto fail;
+	if (resp.status != 200) {
+		ts_err_set(e, CX_E_PROVIDER_ERROR, 0, "%s: export: HTTP %ld: "
+		    "%.*s", c->name, resp.status, cx_http_excerpt(&resp),
+		    resp.body);
+		free(body);
+		goto fail;
+	}
+	if (ts_zendesk_parse_export(c, resp.body, resp.body_len, out,
+	    &why) != 0) {
+		ts_err_set(e, CX_E_PROVIDER_ERROR, 1, "%s: export: %s: %.*s",
+		    c->name, why, cx_http_excerpt(&resp), resp.body);
+		free(body);
+		goto fail;
+	}
+	free(body);
+	/* No cursor back (an empty first page): keep the old one. */
+	if (out->cursor == NULL && cursor)
+		out->cursor = cx_xstrdup(cursor);
+	cx_http_req_free(&r);
+	return 0;
+fail:
+	cx_http_req_free(&r);
+	return -1;
+}
+
+/* GET /api/v2/tickets/ID.json into the raw Zendesk object. */
+static int
+zd_get_raw(struct ts_ctx *c, const char *id, json_t **raw, struct ts_err *e)
+{
+	struct cx_http_req r = { 0 };
+	struct cx_http_resp resp;
+	char *body, *eid = ts_urlenc(id);
+	json_t *j;
+
+	*raw = NULL;
+	r.url = cx_xasprintf("%s/api/v2/tickets/%s.json", c->url, eid);
+	free(eid);
+	auth(c, &r);
+	if (ts_http(c, &r, &resp, &body, e) != 0) {
+		cx_http_req_free(&r);
+		return -1;
+	}
+	cx_http_req_free(&r);
+	if (resp.status == 404) {
+		ts_err_set(e, CX_E_NOT_FOUND, 0, "%s: no ticket %s (deleted "
+		    "or never existed)", c->name, id);
+		free(body);
+		return -1;
+	}
+	if (resp.status != 200 || (j = ts_json_body(&resp, c->name, e)) ==
+	    NULL) {
+		if (e->code == NULL)
+			ts_err_set(e, CX_E_PROVIDER_ERROR, 0, "%s: ticket %s: "
+			    "HTTP %ld", c->name, id, resp.status);
+		free(body);
+		return -1;
+	}
+	free(body);
+	*raw = json_incref(json_object_get(j, "ticket"));
+	json_decref(j);
+	if (!json_is_object(*raw)) {
+		json_decref(*raw);
+		*raw = NULL;
+		ts_err_set(e, CX_E_PROVIDER_ERROR, 0, "%s: ticket %s: no "
+		    "'ticket' object in the answer", c->name, id);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+zd_get(struct ts_ctx *c, const char *id, json_t **out, struct ts_err *e)
+{
+	json_t *raw;
+
+	*out = NULL;
+	if (zd_get_raw(c, id, &raw, e) != 0)
+		return -1;
+	*out = zd_ticket(c, raw);
+	json_decref(raw);
+	if (*out == NULL) {
+		ts_err_set(e, CX_E_PROVIDER_ERROR, 0, "%s: ticket %s has no id",
+		    c->name, id);
+		return -1;
+	}
+	return 0;
+}
+
+/* Sends a JSON body; returns the parsed answer (or NULL with *e). */
+static json_t *
+zd_send(struct ts_ctx *c, const char *method, char *url, json_t *payload,
+    long *status, struct ts_err *e)
+{
+	struct cx_http_req r = { 0 };
+	struct cx_http_resp resp;
+	char *body, *js = json_dumps(payload, JSON_COMPACT);
+	json_t *j = NULL;
+
+	r.method = method;
+	r.url = url;
+	auth(c, &r);
+	cx_http_req_header(&r, "Content-Type: application/json");
+	cx_http_req_body(&r, js, strlen(js));
+	if (ts_http(c, &r, &resp, &body, e) != 0) {
+		cx_http_req_free(&r);
+		return NULL;
+	}
+	*status = resp.status;
+	if (resp.status == 409 || resp.status == 404 || resp.status == 422) {
+		ts_err_set(e, resp.status == 404 ? CX_E_NOT_FOUND :
+		    CX_E_PROVIDER_REJECTED, 0, "%s: %s: HTTP %ld: %.*s",
+		    c->name, method, resp.status, cx_http_excerpt(&resp),
+		    resp.body);
+	} else if (resp.status / 100 != 2) {
+		ts_err_set(e, CX_E_PROVIDER_REJECTED, 0, "%s: %s: HTTP %ld: "
+		    "%.*s", c->name, method, resp.status,
+		    cx_http_excerpt(&resp), resp.body);
+	} else {
+		j = ts_json_body(&resp, c->name, e);
+	}
+	free(body);
+	cx_http_req_free(&r);
+	return j;
+}
+
+/* The requester's user id for a phone number: found, or created. */
+static json_t *
+requester(struct ts_ctx *c, const struct ts_new *n, struct ts_err *e)
+{
+	struct cx_http_req r = { 0 };
+	struct cx_http_resp resp;
+	char *body, *q;
+	json_t *j, *u, *id;
+	long status;
+
+	if (n->phone == NULL)
+		return NULL;
+	q = ts_urlenc(n->phone);
+	r.url = cx_xasprintf("%s/api/v2/users/search.json?query=phone:%s",
+	    c->url, q);
+	free(q);
+	auth(c, &r);
+	if (ts_http(c, &r, &resp, &body, e) != 0) {
+		cx_http_req_free(&r);
+		return NULL;
+	}
+	cx_http_req_free(&r);
+	j = resp.status == 200 ? ts_json_body(&resp, c->name, e) : NULL;
+	free(body);
+	if (j == NULL) {
+		if (e->code == NULL)
+			ts_err_set(e, CX_E_PROVIDER_ERROR, 0, "%s: user search: "
+			    "HTTP %ld", c->name, resp.status);
+		return NULL;
+	}
+	u = json_array_get(json_object_get(j, "users"), 0);
+	if (json_array_size(json_object_get(j, "users")) > 1) {
+		ts_err_set(e, CX_E_BAD_FIELD, 0, "%s: ambiguous customer: "
+		    "several Zendesk users have this phone number", c->name);
+		json_decref(j);
+		return NULL;
+	}
+	if ((id = json_incref(json_object_get(u, "id"))) != NULL) {
+		json_decref(j);
+		return id;
+	}
+	json_decref(j);
+	u = json_pack("{s{ssssss?}}", "user", "name", n->name ? n->name :
+	    n->phone, "phone", n->phone, "external_id", n->member_id);
+	j = zd_send(c, "POST", cx_xasprintf("%s/api/v2/users.json", c->url),
+	    u, &status, e);
+	json_decref(u);
+	id = j ? json_incref(cx_rec_path(j, "user.id")) : NULL;
+	json_decref(j);
+	if (id == NULL && e->code == NULL)
+		ts_err_set(e, CX_E_PROVIDER_ERROR, 0, "%s: user create: no "
+		    "user.id in the answer", c->name);
+	return id;
+}
+
+static int
+zd_create(struct ts_ctx *c, const struct ts_new *n, json_t **out,
+    struct ts_err *e)
+{
+	json_t *req, *t, *j, *who = requester(c, n, e);
+	long status;
+
+	*out = NULL;
+	if (who == NULL && e->code)
+		return -1;
+	t = json_pack("{sss{sssb}}", "subject", n->subject ? n->subject :
+	    "(no subject)", "comment", "body", n->body ? n->body :
+	    (n->subject ? n->subject : ""), "public", n->public);
+	if (who)
+		json_object_set_new(t, "requester_id", who);
+	if (n->ref)
+		json_object_set_new(t, "external_id", json_string(n->ref));
+	req = json_pack("{so}", "ticket", t);
+	j = zd_send(c, "POST", cx_xasprintf("%s/api/v2/tickets.json",
+	    c->url), req, &status, e);
+	json_decref(req);
+	if (j == NULL)
+		return -1;
+	*out = zd_ticket(c, json_object_get(j, "ticket"));
+	json_decref(j);
+	if (*out == NULL) {
+		ts_err_set(e, CX_E_PROVIDER_ERROR, 0, "%s: create: no ticket "
+		    "in the answer", c->name);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+zd_update(struct ts_ctx *c, const char *id, const char *body, int public,
+    int by_agent, const char *author, const char *status, int score,
+    int scale, struct ts_err *e)
+{
+	char *note = NULL;
+	int rv = -1;
+
+	if (score >= 0)
+		note = cx_xasprintf("Customer satisfaction: %d of %d%s%s",
+		    score, scale, body ? "\n" : "", body ? body : "");
+	/* Safe update: a 409 means someone changed the ticket meanwhile;
+	 * refetch its updated_at and try once more. */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		json_t *raw, *t, *req, *j;
+		const char *stamp;
+		char *eid;
+		long hs = 0;
+
+		if (zd_get_raw(c, id, &raw, e) != 0)
+			break;
+		stamp = json_string_value(json_object_get(raw, "updated_at"));
+		t = json_pack("{sbss?}", "safe_update", 1, "updated_stamp",
+		    stamp);
+		if (note || body)
+			json_object_set_new(t, "comment", json_pack("{sssb}",
+			    "body", note ? note : body, "public",
+			    note ? 0 : public));
+		if (status)
+			json_object_set_new(t, "status", json_string(status));
+		req = json_pack("{so}", "ticket", t);
+		json_decref(raw);
+		eid = ts_urlenc(id);
+		ts_err_clear(e);
+		j = zd_send(c, "PUT", cx_xasprintf("%s/api/v2/tickets/%s.json",
+		    c->url, eid), req, &hs, e);
+		free(eid);
+		json_decref(req);
+		if (j != NULL) {
+			json_decref(j);
+			rv = 0;
+			break;
+		}
+		if (hs != 409)
+			break;
+		if (attempt == 1) {
+			ts_err_set(e, CX_E_PROVIDER_REJECTED, 1, "%s: ticket "
+			    "%s: update conflict (HTTP 409) twice: it keeps "
+			    "changing on the server", c->name, id);
+			break;
+		}
+		cx_info(NULL, "%s: ticket %s changed meanwhile (409): "
+		    "refetching", c->name, id);
+	}
+	free(note);
+	return rv;
+}
+
+static int
+zd_open(struct ts_ctx *c, char **err)
+{
+	struct zd *z = cx_xcalloc(1, sizeof *z);
+
+	z->rate = 10;
+	if (cx_section_double(c->sec, "export_rate", 0.1, 100000, &z->rate,
+	    err) != 0) {
+		free(z);
+		return -1;
+	}
+	if (c->token == NULL) {
+		*err = cx_section_err(c->sec, "token", "the zendesk backend "
+		    "needs a token (API token with user, or OAuth)");
+		free(z);
+		return -1;
+	}
+	c->priv = z;
+	return 0;
+}
+
+static void
+zd_close(struct ts_ctx *c)
+{
+	free(c->priv);
+	c->priv = NULL;
+}
+
+const struct ts_backend ts_zendesk = {
+	"zendesk", zd_keys, zd_open, zd_close, zd_get, zd_create, zd_update,
+	zd_pull, NULL,
+};

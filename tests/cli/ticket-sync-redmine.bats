@@ -1,0 +1,97 @@
+#!/usr/bin/env bats
+# ticket-sync's redmine backend against tests/mock/redmine-mock: issues,
+# notes, status_id=* on pull, offset paging, 422 errors with the field
+
+load lib
+
+setup() {
+	setup_tmp
+	export RM_KEY=rmkey
+}
+
+teardown() {
+	if [ -s "$T/rm.pid" ]; then
+		kill "$(cat "$T/rm.pid")" 2>/dev/null || true
+	fi
+	teardown_tmp
+}
+
+rm_start() {
+	: > "$T/rm.ndjson"
+	"$TOP/tests/mock/redmine-mock" --port 0 --port-file "$T/rm.port" \
+	    --pid-file "$T/rm.pid" --record "$T/rm.ndjson" "$@" \
+	    >/dev/null 2>"$T/rm.err" &
+	local i
+	for i in $(seq 1 100); do
+		[ -s "$T/rm.port" ] && break
+		sleep 0.05
+	done
+	RM=http://127.0.0.1:$(cat "$T/rm.port")
+	config "[ticket rm]
+type = redmine
+url = $RM
+token = env:RM_KEY
+queue = ${RM_PROJECT:-support}
+timeout = 5"
+}
+
+@test "push: an issue for the customer, then notes; the agent's status by name" {
+	rm_start
+	run_in '{"channel":"sms","from":"+8613800138001","text":"leaks"}
+{"channel":"sms","from":"+8613800138001","text":"still"}
+{"to":"+8613800138001","text":"We are on it","sms":{"status":"sent","provider":"outbox"}}
+' ticket-sync push -q
+	expect_eq "$status" 0
+	expect_eq "$(jqo -r '.ticket.action + ":" + .ticket.id + ":" + .ticket.url' | tr '\n' ' ')" \
+	    "created:1:$RM/issues/1 commented:1:$RM/issues/1 commented:1:$RM/issues/1 "
+	expect_eq "$(jq -c 'select(.method=="PUT") | .body.issue | [.notes, .private_notes]' "$T/rm.ndjson" | tr '\n' ' ')" \
+	    '["still",false] ["SMS sent via outbox: We are on it",true] '
+	run ticket-sync update 1 --status solved
+	expect_eq "$status" 0
+	expect_eq "$(printf '%s' "$output" | jq -r .status)" solved
+	expect_eq "$(jq -c 'select(.method=="PUT") | .body.issue.status_id // empty' "$T/rm.ndjson")" 3
+}
+
+@test "pull: status_id=* (closed issues too), offset pages, each change once" {
+	rm_start --max-limit 2
+	run_in '{"channel":"sms","from":"+8613800138001","text":"a"}
+{"channel":"sms","from":"+8613800138002","text":"b"}
+{"channel":"sms","from":"+8613800138003","text":"c"}
+' ticket-sync push -q
+	curl -fsS -X POST "$RM/_mock/touch?id=2&status_id=5" >/dev/null
+	run ticket-sync pull
+	expect_eq "$status" 0
+	expect_eq "$(printf '%s\n' "$output" | jq -r '.event + ":" + .ticket.id + ":" + .ticket.status' | tr '\n' ' ')" \
+	    "ticket.created:1:new ticket.created:3:new ticket.created:2:closed "
+	expect_eq "$(jq -r 'select(.path=="/issues.json" and .method=="GET") | .query | [.status_id, .offset, .sort] | join(",")' "$T/rm.ndjson" | tr '\n' ' ')" \
+	    "*,0,updated_on *,2,updated_on "
+	run ticket-sync pull
+	expect_eq "$output" ""
+	curl -fsS -X POST "$RM/_mock/touch?id=2&status_id=2" >/dev/null
+	run ticket-sync pull
+	expect_eq "$(printf '%s\n' "$output" | jq -r '[.event, .ticket.prev_status, .ticket.status] | join(" ")')" \
+	    "ticket.reopened closed open"
+}
+
+@test "a 422 is reported with Redmine's errors, which name the field" {
+	RM_PROJECT=nosuch rm_start
+	run_in '{"channel":"sms","from":"+8613800138001","text":"a"}
+' ticket-sync push
+	expect_eq "$status" 1
+	expect_eq "$(jqo -r .ticket.error.code)" provider_rejected
+	[[ $stderr_out == *"rm: create: rejected (HTTP 422): Project cannot be blank"* ]]
+}
+
+@test "bad key: auth_failed; a deleted issue: not_found" {
+	rm_start
+	RM_KEY=nope run_in '{"channel":"sms","from":"+8613800138001","text":"a"}
+' ticket-sync push
+	expect_eq "$(jqo -r .ticket.error.code)" auth_failed
+	run_in '{"channel":"sms","from":"+8613800138001","text":"a"}
+' ticket-sync push -q
+	curl -fsS -X POST "$RM/_mock/delete?id=1" >/dev/null
+	run_in '{"ticket":{"id":1}}
+' ticket-sync lookup
+	expect_eq "$(jqo -r .ticket.error.code)" not_found
+	[[ $stderr_out == *"rm: issue 1: not found"* ]]
+}

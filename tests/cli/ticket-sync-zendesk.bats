@@ -1,0 +1,219 @@
+#!/usr/bin/env bats
+# ticket-sync's zendesk backend against tests/mock/zendesk-mock: the
+# cursor export and end_of_stream, 429 with Retry-After, 409 on safe
+# updates, deleted tickets, auth failures, malformed answers
+
+load lib
+
+setup() {
+	setup_tmp
+	export ZD_TOKEN=zdtoken
+}
+
+teardown() {
+	if [ -s "$T/zd.pid" ]; then
+		kill "$(cat "$T/zd.pid")" 2>/dev/null || true
+	fi
+	teardown_tmp
+}
+
+# zd_start [MOCK OPTIONS]: starts the mock, writes the config.
+zd_start() {
+	: > "$T/zd.ndjson"
+	"$TOP/tests/mock/zendesk-mock" --port 0 --port-file "$T/zd.port" \
+	    --pid-file "$T/zd.pid" --record "$T/zd.ndjson" "$@" \
+	    >/dev/null 2>"$T/zd.err" &
+	local i
+	for i in $(seq 1 100); do
+		[ -s "$T/zd.port" ] && break
+		sleep 0.05
+	done
+	ZD=http://127.0.0.1:$(cat "$T/zd.port")
+	config "[ticket zd]
+type = zendesk
+url = $ZD/
+user = agent@example.com
+token = env:ZD_TOKEN
+export_rate = ${ZD_RATE:-6000}
+timeout = 5"
+}
+
+zd_ctl() { curl -fsS -X POST "$ZD/_mock/$1" >/dev/null; }
+
+msgs() {
+	local i
+	for i in "$@"; do
+		printf '{"id":"m%s","channel":"sms","from":"+86138001380%02d","text":"help %s"}\n' "$i" "$i" "$i"
+	done
+}
+
+@test "push: the requester is found or created by phone; a second message is a safe update" {
+	zd_start
+	run_in "$(msgs 1 2 1)
+" ticket-sync push -q
+	expect_eq "$status" 0
+	expect_eq "$(jqo -r '[.ticket.action, .ticket.id, .ticket.url] | join(" ")' | tr '\n' ',')" \
+	    "created 1 $ZD/agent/tickets/1,created 2 $ZD/agent/tickets/2,commented 1 $ZD/agent/tickets/1,"
+	# Two users created, each searched by phone first.
+	expect_eq "$(jq -c 'select(.path=="/api/v2/users.json") | .body.user.phone' "$T/zd.ndjson" | tr '\n' ' ')" \
+	    '"+8613800138001" "+8613800138002" '
+	expect_eq "$(jq -r 'select(.path=="/api/v2/users/search.json") | .query' "$T/zd.ndjson" | head -1)" \
+	    "query=phone:%2B8613800138001"
+	expect_eq "$(jq -c 'select(.method=="PUT") | .body.ticket | [.safe_update, (.updated_stamp|type), .comment.public]' "$T/zd.ndjson")" \
+	    '[true,"string",true]'
+}
+
+@test "pull: cursor pages until end_of_stream, each change once, statuses compared" {
+	zd_start --page-size 2
+	run_in "$(msgs 1 2 3 4 5)
+" ticket-sync push -q
+	expect_eq "$status" 0
+	sleep 1.1	# the mock's clock has 1-second steps, like Zendesk's
+	run ticket-sync pull
+	expect_eq "$status" 0
+	expect_eq "$(printf '%s\n' "$output" | jq -r '.event + ":" + .ticket.id' | tr '\n' ' ')" \
+	    "ticket.created:1 ticket.created:2 ticket.created:3 ticket.created:4 ticket.created:5 "
+	expect_eq "$(jq -r 'select(.path | test("incremental")) | .query | sub("=.*"; "")' "$T/zd.ndjson" | tr '\n' ' ')" \
+	    "start_time cursor cursor "
+	expect_eq "$(printf '%s\n' "$output" | jq -c 'select(.ticket.id=="3") | .ticket.customer')" \
+	    '{"phone":"+8613800138003","member_id":null,"name":null,"lang":null}'
+	ticket-sync update 3 --status solved --comment "fixed" >/dev/null
+	zd_ctl "touch?id=4&status=pending"
+	run ticket-sync pull
+	expect_eq "$status" 0
+	expect_eq "$(printf '%s\n' "$output" | jq -r '[.event, .ticket.id, .ticket.prev_status, .ticket.status] | join(" ")' | tr '\n' ',')" \
+	    "ticket.solved 3 new solved,ticket.updated 4 new pending,"
+	run ticket-sync pull
+	expect_eq "$status" 0
+	expect_eq "$output" ""
+	zd_ctl "touch?id=3&status=open"
+	run ticket-sync pull
+	expect_eq "$(printf '%s\n' "$output" | jq -r '.event + " " + .ticket.prev_status')" "ticket.reopened solved"
+}
+
+@test "pull: a 429 waits for Retry-After and goes on" {
+	zd_start
+	run_in "$(msgs 1)
+" ticket-sync push -q
+	zd_ctl "fault?mode=429&count=1"
+	start=$(date +%s%N)
+	run ticket-sync pull
+	end=$(date +%s%N)
+	expect_eq "$status" 0
+	[[ $output == *"rate limited, waiting 1 s (Retry-After)"* ]]
+	[ $(( (end - start) / 1000000 )) -ge 1000 ]
+	expect_eq "$(printf '%s\n' "$output" | grep -c '^{')" 1
+}
+
+@test "pull: the export's 10 calls a minute are kept to, across runs" {
+	# export_rate 60: a second between calls; the mock refuses a 4th call
+	# in a minute (429 with a long Retry-After, which would show).
+	ZD_RATE=60 zd_start --page-size 1 --export-limit 3
+	run_in "$(msgs 1 2)
+" ticket-sync push -q
+	start=$(date +%s%N)
+	run ticket-sync pull
+	expect_eq "$status" 0
+	expect_eq "$(printf '%s\n' "$output" | grep -c '^{')" 2
+	run ticket-sync pull
+	end=$(date +%s%N)
+	expect_eq "$status" 0
+	[[ $output != *"rate limited"* ]]
+	expect_eq "$(curl -fsS "$ZD/_mock/stats" | jq .export_calls)" 3
+	[ $(( (end - start) / 1000000 )) -ge 2000 ]
+}
+
+@test "update: a 409 conflict refetches and retries once; twice is a clear error" {
+	zd_start
+	run_in "$(msgs 1)
+" ticket-sync push -q
+	zd_ctl "fault?mode=409&count=1"
+	run ticket-sync update 1 --status solved
+	expect_eq "$status" 0
+	expect_eq "$(printf '%s\n' "$output" | jq -r .status)" solved
+	expect_eq "$(jq -c 'select(.method=="PUT")' "$T/zd.ndjson" | wc -l)" 2
+	zd_ctl "fault?mode=409&count=2"
+	run ticket-sync update 1 --comment "one more thing"
+	expect_eq "$status" 1
+	[[ $output == *"update 1: zd: ticket 1: update conflict (HTTP 409) twice"* ]]
+	# In a push the record fails with provider_rejected, the stream goes on.
+	run_in "$(msgs 2)
+" ticket-sync push -q
+	zd_ctl "fault?mode=409&count=2"
+	run_in "$(msgs 2 3)
+" ticket-sync push
+	expect_eq "$status" 1
+	expect_eq "$(jqo -r '.ticket.error.code // .ticket.action' | tr '\n' ' ')" "provider_rejected created "
+}
+
+@test "a ticket deleted on the server: push opens a new one, lookup says not_found" {
+	zd_start
+	run_in "$(msgs 1)
+" ticket-sync push -q
+	zd_ctl "delete?id=1"
+	run_in "$(msgs 1)
+{\"id\":\"l\",\"ticket\":{\"id\":\"1\"}}
+" ticket-sync push -q
+	expect_eq "$(jqo -r '.ticket.action + ":" + (.ticket.id // "-")' | head -1)" "created:2"
+	run_in '{"ticket":{"id":"1"}}
+' ticket-sync lookup
+	expect_eq "$status" 1
+	expect_eq "$(jqo -r .ticket.error.code)" not_found
+	[[ $stderr_out == *"no ticket 1 (deleted or never existed)"* ]]
+}
+
+@test "auth failure: records fail with auth_failed, pull exits 2, no secret shown" {
+	zd_start
+	ZD_TOKEN=wrong-secret run_in "$(msgs 1 2)
+" ticket-sync push
+	expect_eq "$status" 1
+	expect_eq "$(jqo -r .ticket.error.code | tr '\n' ' ')" "auth_failed auth_failed "
+	[[ $stderr_out != *wrong-secret* ]]
+	ZD_TOKEN=wrong-secret run ticket-sync pull
+	expect_eq "$status" 2
+	[[ $output == *"authentication failed (HTTP 401)"* ]]
+}
+
+@test "a malformed or failed export: exit 1, the cursor stays, the next pull gets it all" {
+	zd_start
+	run_in "$(msgs 1 2)
+" ticket-sync push -q
+	sleep 1.1
+	zd_ctl "fault?mode=malformed&count=1"
+	run ticket-sync pull
+	expect_eq "$status" 1
+	[[ $output == *"pull: zd: export: the export is not a JSON object"* ]]
+	zd_ctl "fault?mode=500&count=1"
+	run ticket-sync pull
+	expect_eq "$status" 1
+	[[ $output == *"HTTP 500"* ]]
+	run ticket-sync pull
+	expect_eq "$status" 0
+	expect_eq "$(printf '%s\n' "$output" | jq -r .event | tr '\n' ' ')" "ticket.created ticket.created "
+}
+
+@test "Zendesk's lag: a change of the last minute comes in a later pull, never skipped" {
+	zd_start --lag 2
+	run_in "$(msgs 1)
+" ticket-sync push -q
+	run ticket-sync pull
+	expect_eq "$status" 0
+	expect_eq "$output" ""
+	sleep 3
+	run ticket-sync pull
+	expect_eq "$(printf '%s\n' "$output" | jq -r '.event + ":" + .ticket.id')" "ticket.created:1"
+}
+
+@test "crash after writing, zendesk: the batch comes again with the same ids" {
+	zd_start
+	run_in "$(msgs 1 2)
+" ticket-sync push -q
+	sleep 1.1
+	CXKIT_TEST_CRASH=after-write run ticket-sync pull
+	expect_eq "$status" 99
+	first=$(printf '%s\n' "$output" | grep '^{' | jq -r .id | tr '\n' ' ')
+	run ticket-sync pull
+	expect_eq "$(printf '%s\n' "$output" | jq -r .id | tr '\n' ' ')" "$first"
+	run ticket-sync pull
+	expect_eq "$output" ""
+}

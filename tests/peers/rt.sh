@@ -1,0 +1,197 @@
+#!/bin/bash
+# rt.sh - ticket-sync against a real Request Tracker 5 from Debian
+#
+# SPDX-License-Identifier: MIT
+# Uses Debian's request-tracker5 (rt5-db-sqlite, rt5-standalone; scripts/deps
+# installs them) without touching its system configuration or database:
+# RT_SITE_CONFIG and RT_SITE_CONFIG_DIR point RT at a site config in a
+# temporary directory, whose SQLite database rt-setup-database creates
+# there.  A token for root comes from RT's Perl API; rt-server (Starlet)
+# listens on a free loopback port and is stopped by its pid.
+# Checks: create, correspond, update, pull (cursor without a trailing Z,
+# 1-second LastUpdated overlap), an ETag conflict, a deleted ticket, bad
+# auth.  Prints TAP.
+set -u
+
+RTLIB=/usr/share/request-tracker5/lib
+RTSERVER=/usr/share/request-tracker5/libexec/rt-server
+SETUP=/usr/sbin/rt-setup-database
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+
+skip() { echo "1..0 # SKIP $*"; exit 0; }
+command -v ticket-sync >/dev/null 2>&1 || skip "ticket-sync not built"
+command -v jq >/dev/null 2>&1 || skip "jq missing"
+[ -x "$RTSERVER" ] && [ -x "$SETUP" ] && [ -d "$RTLIB" ] ||
+    skip "request-tracker5, rt5-db-sqlite, rt5-standalone not installed"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cxkit-rt.XXXXXX") || exit 2
+chmod 755 "$tmp"
+pid=
+stop() {
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null
+		for _ in $(seq 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	fi
+	if [ -n "${KEEP:-}" ]; then
+		echo "# kept $tmp" >&2
+	else
+		rm -rf "$tmp"
+	fi
+}
+trap stop EXIT
+trap 'exit 1' INT TERM HUP
+
+port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+url=http://127.0.0.1:$port
+
+mkdir -p "$tmp/site.d" "$tmp/home"
+cat > "$tmp/RT_SiteConfig.pm" <<EOF
+Set(\$rtname, 'cxkit-test');
+Set(\$Organization, 'cxkit.test');
+Set(\$DatabaseType, 'SQLite');
+Set(\$DatabaseName, '$tmp/rtdb');
+Set(\$WebPath, '');
+Set(\$WebDomain, '127.0.0.1');
+Set(\$WebPort, $port);
+Set(\$WebBaseURL, '$url');
+Set(\$MailCommand, 'mbox');
+Set(\$LogToSyslog, undef);
+Set(\$LogToSTDERR, 'error');
+Set(\$LogDir, '$tmp');
+Set(\$Timezone, 'UTC');
+1;
+EOF
+export RT_SITE_CONFIG=$tmp/RT_SiteConfig.pm RT_SITE_CONFIG_DIR=$tmp/site.d
+
+n=0
+fails=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() {
+	n=$((n + 1))
+	fails=$((fails + 1))
+	echo "not ok $n - $1"
+	shift
+	local l
+	for l in "$@"; do printf '#   %s\n' "$l"; done
+}
+# is GOT WANT NAME
+is() {
+	if [ "$1" = "$2" ]; then ok "$3"; else notok "$3" "got:  $1" "want: $2"; fi
+}
+
+echo "1..14"
+
+if ! "$SETUP" --action init --skip-create >"$tmp/setup.log" 2>&1; then
+	echo "Bail out! rt-setup-database failed: $(tail -3 "$tmp/setup.log")"
+	exit 1
+fi
+token=$(perl -I"$RTLIB" -e '
+use RT; RT::LoadConfig(); RT::Init();
+my $u = RT::User->new(RT->SystemUser); $u->Load("root");
+my $t = RT::AuthToken->new(RT->SystemUser);
+my ($id, $msg, $tok) = $t->Create(Owner => $u->Id, Description => "cxkit");
+die "$msg\n" unless $id; print "$tok\n";' 2>"$tmp/token.log")
+[ -n "$token" ] || { echo "Bail out! no RT token: $(tail -3 "$tmp/token.log")"; exit 1; }
+ok "RT database set up in $tmp, token created"
+
+"$RTSERVER" --server Starlet --host 127.0.0.1 --port "$port" \
+    >"$tmp/server.log" 2>&1 &
+pid=$!
+up=
+for _ in $(seq 600); do
+	c=$(curl -s -o /dev/null -w '%{http_code}' "$url/REST/2.0/queues/all" \
+	    -H "Authorization: token $token")
+	[ "$c" = 200 ] && { up=1; break; }
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.1
+done
+[ -n "$up" ] || { echo "Bail out! rt-server did not answer: $(tail -3 "$tmp/server.log")"; exit 1; }
+ok "rt-server answers on $url"
+
+export CXKIT_STATE=$tmp/state.db CXKIT_CONFIG=$tmp/config.ini RT_TOKEN=$token
+unset CXKIT_TEMPLATES CXKIT_NOW
+cat > "$CXKIT_CONFIG" <<EOF
+[ticket rt]
+type = rt
+url = $url/
+token = env:RT_TOKEN
+queue = General
+timeout = 20
+EOF
+chmod 600 "$CXKIT_CONFIG"
+rtget() { curl -s "$url/REST/2.0/$1" -H "Authorization: token $token"; }
+
+# 3: create and correspond
+out=$(printf '%s\n' \
+    '{"id":"m1","channel":"sms","from":"+8613800138001","text":"my washing machine leaks"}' \
+    '{"id":"m2","channel":"sms","from":"+8613800138001","text":"still leaking"}' \
+    '{"id":"m3","channel":"wecom","from":"lisi","customer":{"phone":"+8613800138002"},"text":"refund please"}' |
+    ticket-sync push -q 2>"$tmp/err")
+is "$(printf '%s\n' "$out" | jq -r '.ticket.action + ":" + .ticket.id' | tr '\n' ' ')" \
+    "created:1 commented:1 created:2 " "push: created, correspondence on the open ticket, another customer's ticket"
+t1=$(rtget ticket/1)
+is "$(printf '%s' "$t1" | jq -r '[.Subject, .Status, .Queue.id] | join("|")')" \
+    "Message: my washing machine leaks|open|1" "RT has the ticket (a correspondence opens it)"
+hist=$(rtget "ticket/1/history?fields=Type,Content&per_page=100" | jq -r '[.items[].Type] | join(",")')
+case $hist in
+*Create*Correspond*) ok "RT's history: Create then Correspond ($hist)" ;;
+*) notok "RT's history: Create then Correspond" "got: $hist" ;;
+esac
+
+# 6: pull
+ev=$(ticket-sync pull 2>"$tmp/err")
+is "$(printf '%s\n' "$ev" | jq -r '.event + ":" + .ticket.id + ":" + .ticket.customer.phone' | tr '\n' ' ')" \
+    "ticket.created:1:+8613800138001 ticket.created:2:+8613800138002 " "pull: both tickets once, with their customers"
+cur=$(sqlite3 "$CXKIT_STATE" "SELECT value FROM kv WHERE ns='ticket-sync.cursor' AND key='rt'")
+case $cur in
+[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]\ [0-9][0-9]:[0-9][0-9]:[0-9][0-9]) ok "cursor in TicketSQL form, no Z ($cur)" ;;
+*) notok "cursor in TicketSQL form" "got: $cur" ;;
+esac
+# 8: the 1-second overlap: the next search includes the last second again,
+# yet nothing comes twice.
+is "$(ticket-sync pull 2>&1)" "" "pull again at once: nothing (the overlapping second is de-duplicated)"
+
+# 9: an agent solves ticket 1; another changes ticket 2 in the same run
+upd=$(ticket-sync update 1 --status solved --comment "Fixed: the hose was loose" 2>&1)
+is "$(printf '%s' "$upd" | jq -r .status)" solved "update: status solved (RT resolved) with a correspondence"
+curl -s -X PUT "$url/REST/2.0/ticket/2" -H "Authorization: token $token" \
+    -H 'Content-Type: application/json' -d '{"Status":"stalled"}' >/dev/null
+ev=$(ticket-sync pull 2>"$tmp/err")
+is "$(printf '%s\n' "$ev" | jq -r '[.event, .ticket.id, .ticket.prev_status, .ticket.status] | join(" ")' | tr '\n' ',')" \
+    "ticket.solved 1 open solved,ticket.updated 2 new pending," "pull: solved with prev_status, stalled is pending"
+
+# 11: an ETag conflict, as RT answers it: a stale If-Match gets 412; and
+# ticket-sync's update (fresh ETag) goes through.
+etag=$(curl -s -D - -o /dev/null "$url/REST/2.0/ticket/2" -H "Authorization: token $token" |
+    tr -d '\r' | sed -n 's/^ETag: //Ip')
+curl -s -X PUT "$url/REST/2.0/ticket/2" -H "Authorization: token $token" \
+    -H 'Content-Type: application/json' -d '{"Subject":"refund please (changed)"}' >/dev/null
+code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT "$url/REST/2.0/ticket/2" \
+    -H "Authorization: token $token" -H "If-Match: $etag" \
+    -H 'Content-Type: application/json' -d '{"Status":"open"}')
+upd=$(ticket-sync update 2 --status open 2>&1)
+is "$code:$(printf '%s' "$upd" | jq -r .status)" "412:open" "a stale ETag gets 412 from RT; ticket-sync's If-Match update succeeds"
+
+# 12: a ticket deleted in RT: lookup not_found, push opens a new one
+curl -s -X PUT "$url/REST/2.0/ticket/2" -H "Authorization: token $token" \
+    -H 'Content-Type: application/json' -d '{"Status":"deleted"}' >/dev/null
+out=$(printf '%s\n' '{"id":"l","ticket":{"id":"2"}}' | ticket-sync lookup 2>"$tmp/err")
+is "$(printf '%s' "$out" | jq -r .ticket.error.code)" not_found "lookup of a deleted ticket: not_found"
+out=$(printf '%s\n' '{"id":"m4","channel":"wecom","from":"lisi","text":"any news?"}' |
+    ticket-sync push -q 2>"$tmp/err")
+is "$(printf '%s' "$out" | jq -r '.ticket.action + ":" + .ticket.id')" "created:3" \
+    "push for the deleted ticket's customer (by IM id) opens a new ticket"
+
+# 14: bad token
+out=$(printf '%s\n' '{"id":"m5","channel":"sms","from":"+8613800138001","text":"x"}' |
+    RT_TOKEN=1-1-bad ticket-sync push 2>"$tmp/err")
+rc=$?
+is "$rc:$(printf '%s' "$out" | jq -r .ticket.error.code)" "1:auth_failed" "a bad token: auth_failed, exit 1"
+
+[ "$fails" -eq 0 ]
