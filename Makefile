@@ -17,7 +17,8 @@ CC := cc
 endif
 
 PROGS := $(notdir $(wildcard cmd/*))
-PKGS  := libcurl jansson libpcre2-8 sqlite3 libcrypto libutf8proc inih opencc
+PKGS  := libcurl jansson libpcre2-8 sqlite3 libcrypto libutf8proc inih opencc \
+	libmicrohttpd expat
 
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || cat VERSION 2>/dev/null || echo 0.1)
 
