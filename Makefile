@@ -117,6 +117,7 @@ FUZZ_TIME   ?= 120
 FUZZ_FLAGS  := -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
 FUZZ_SRC    := $(wildcard tests/fuzz/*.c)
 FUZZ_BIN    := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+FUZZ_EXTRA_recv_body := build-fuzz/cmd/msg-recv/body.o
 FUZZ_EXTRA_rules := build-fuzz/cmd/keyword-parse/rules.o \
 	build-fuzz/cmd/keyword-parse/packs.o
 FUZZ_LIBOBJ := $(LIB_SRC:%.c=build-fuzz/%.o)
@@ -166,3 +167,8 @@ clean:
 	rm -rf build build-san build-fuzz bin
 
 .PRECIOUS: $(B)/%.o $(B)/tests/unit/%.o build-fuzz/%.o
+
+# msg-recv's unit test links the program's parsers and signature checks.
+MR_UNIT_OBJ = $(B)/cmd/msg-recv/body.o $(B)/cmd/msg-recv/verify.o
+$(B)/tests/unit/recv.t: $(B)/tests/unit/recv.o $(MR_UNIT_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS)
