@@ -468,7 +468,7 @@ mr_inbound(const struct mr_source *s, const char *channel, const char *id,
 	set_str(r, "channel", channel);
 	set_str(r, "provider", s->name);
 	set_str(r, "from", f);
-	set_str(r, "to", t);
+	set_str(r, "to", t && *t ? t : NULL);
 	set_str(r, "text", text ? text : "");
 	free(f);
 	free(t);
@@ -846,7 +846,7 @@ deliver(struct mr_source *s, json_t *recs, unsigned long *ndup)
 			if (g.st && g.o->dedup_window > 0 &&
 			    !g.o->common.dry_run)
 				cx_kv_put(g.st, "msg-recv.seen", keys[i], "1",
-				    cx_now() / 1000 + g.o->dedup_window);
+				    (int64_t)time(NULL) + g.o->dedup_window);
 			g.accepted++;
 		}
 		free(keys[i]);

@@ -6,7 +6,7 @@
 # encryption), sends it to 127.0.0.1 and prints "STATUS BODY" on one line.
 #   recv-client.py send URL [-m METHOD] [-t CTYPE] [-H 'K: V']... [-d DATA]
 #   recv-client.py twilio URL TOKEN [--sign-url URL] [--sig SIG] k=v...
-#   recv-client.py vonage URL SECRET METHOD k=v...    (GET when -g)
+#   recv-client.py vonage|vonage-get URL SECRET METHOD k=v...
 #   recv-client.py slack URL SECRET TS BODY
 #   recv-client.py wecom URL TOKEN AESKEY CORP TS NONCE INNER_XML
 #   recv-client.py wecom-echo URL TOKEN AESKEY CORP TS NONCE ECHO
@@ -27,7 +27,7 @@ def send(url, method="POST", ctype=None, headers=(), data=None):
             status, body = r.status, r.read()
     except urllib.error.HTTPError as e:
         status, body = e.code, e.read()
-    print(status, body.decode("utf-8", "replace").strip())
+    print(("%d %s" % (status, body.decode("utf-8", "replace"))).strip())
 
 
 def pairs(args):
@@ -123,11 +123,8 @@ def main(a):
         send(url, method, ctype, headers, data)
     elif cmd == "twilio":
         twilio(url, a[2], a[3:])
-    elif cmd == "vonage":
-        get = a[2] == "-g"
-        if get:
-            a = a[:2] + a[3:]
-        vonage(url, a[2], a[3], a[4:], get)
+    elif cmd in ("vonage", "vonage-get"):
+        vonage(url, a[2], a[3], a[4:], cmd == "vonage-get")
     elif cmd == "slack":
         slack(url, *a[2:6])
     elif cmd == "wecom":
