@@ -4,7 +4,7 @@
  * Kannel signs nothing: the URLs given to it carry ?token=<token>.  The
  * parameters are the ones msg-recv(1) tells to put in those URLs:
  *   MO:  token, from=%p, to=%P, text=%a, id=%I, ts=%T
- *   DLR: token, status=%d, answer=%A, fid=%F, to=%P, and id= (the record
+ *   DLR: token, status=%d, answer=%A, fid=%F, to=%p, and id= (the record
  *        id sms-send appends to its dlr_url)
  * A request with status is a DLR: 1 delivered, 2 undelivered, 16 failed
  * (rejected by the SMSC); 4 and 8 (queued, accepted by the SMSC) are not
