@@ -180,4 +180,17 @@ if not set -q __cxkit_completions_loaded
     complete -c keyword-parse -l record -d 'Write opt-outs, opt-ins and language choices to the state store'
     complete -c keyword-parse -l region -x -d 'Country (ISO 3166) of sender numbers without a country code'
     complete -c keyword-parse -s r -l rules -r -F -a '(__fish_complete_suffix .rules)' -d 'Read rules from FILE (repeatable)'
+
+    # --- msg-recv -------------------------------------------------------------
+    __cxkit_common msg-recv
+    complete -c msg-recv -l dedup-window -x -d 'Remember message ids this long in the state store (s)'
+    complete -c msg-recv -l listen -x -a '127.0.0.1:8080 [::1]:8080 0.0.0.0:8080' -d 'Listen on ADDR:PORT'
+    complete -c msg-recv -l max-body -x -d 'Refuse larger request bodies with 413 (bytes)'
+    complete -c msg-recv -l max-connections -x -d 'At most N connections at once'
+    complete -c msg-recv -l queue -x -d 'Hold at most N records for a slow stdout, then 503'
+    complete -c msg-recv -l rate -x -d 'At most N requests a second from one address'
+    complete -c msg-recv -l spool -r -F -d 'Append records to FILE, fsynced, instead of stdout'
+    complete -c msg-recv -l timeout -x -d 'Close a connection idle this long (s)'
+    complete -c msg-recv -l tls-cert -r -F -d 'Serve HTTPS with this PEM certificate'
+    complete -c msg-recv -l tls-key -r -F -d 'The PEM private key of --tls-cert'
 end
