@@ -186,11 +186,13 @@ xml_end(void *ud, const XML_Char *name)
 	struct xml *x = ud;
 
 	if (x->depth == 2 && !x->bad) {
-		if (x->f->n >= 64 || mr_form_get(x->f, x->name) != NULL)
+		if (x->f->n >= 64 || mr_form_get(x->f, x->name) != NULL) {
 			x->bad = 1;
-		else
+			free(x->name);
+		} else {
 			form_add(x->f, x->name,
 			    cx_xstrdup(x->text.s ? x->text.s : ""));
+		}
 		x->name = NULL;
 	}
 	x->depth--;
