@@ -430,3 +430,24 @@ EOF
 	run curl -s -m 2 "$MR_URL/tg"
 	[ "$status" -ne 0 ]
 }
+
+@test "TLS: --tls-cert/--tls-key serve HTTPS; Twilio's URL is then https://Host/..." {
+	command -v openssl >/dev/null || skip "openssl missing"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" \
+	    -out "$T/cert.pem" -days 2 -subj /CN=127.0.0.1 2>/dev/null
+	config '[recv tw]
+type = twilio
+auth_token = tw-token'
+	mr_start --tls-cert "$T/cert.pem" --tls-key "$T/key.pem"
+	# recv-client.py speaks plain HTTP: sign here, post with curl -k.
+	sig=$("$PY" -c 'import base64,hmac,hashlib,sys; print(base64.b64encode(hmac.new(b"tw-token", sys.argv[1].encode(), hashlib.sha1).digest()).decode())' \
+	    "https://127.0.0.1:$MR_PORT/tw/smsBody1From+8613800138000MessageSidSM7")
+	run curl -sk -w ' %{http_code}' -H "X-Twilio-Signature: $sig" \
+	    --data-urlencode MessageSid=SM7 --data-urlencode From=+8613800138000 \
+	    --data-urlencode Body=1 "https://127.0.0.1:$MR_PORT/tw/sms"
+	[[ $output == *"<Response/> 200" ]]
+	run curl -s -m 3 "http://127.0.0.1:$MR_PORT/tw/sms"
+	[ "$status" -ne 0 ]
+	mr_stop
+	expect_eq "$(jqo -r '[.id, .from, .text] | join(" ")')" 'SM7 +8613800138000 1'
+}
