@@ -990,8 +990,11 @@ parse_listen(const char *spec, struct sockaddr_storage *ss)
 	size_t hl;
 	int e;
 
-	if (colon == NULL || colon[1] == '\0')
-		cx_die(NULL, "--listen: '%s' is not ADDR:PORT", spec);
+	if (colon == NULL || colon[1] == '\0' ||
+	    colon[strspn(colon + 1, "0123456789") + 1] != '\0' ||
+	    strlen(colon + 1) > 5 || atol(colon + 1) > 65535)
+		cx_die(NULL, "--listen: '%s' is not ADDR:PORT (a port from 0 "
+		    "to 65535)", spec);
 	hl = (size_t)(colon - spec);
 	if (hl >= sizeof host)
 		cx_die(NULL, "--listen: address too long");

@@ -96,6 +96,21 @@ secret = env:CXKIT_NO_SUCH_VAR'
 	[[ $stderr_out == *"--tls-cert and --tls-key go together"* ]]
 }
 
+@test "--listen: a bad address or port, or one in use, is exit 2" {
+	config '[recv tg]
+type = telegram
+secret = s'
+	run_in '' msg-recv --listen 127.0.0.1:99999
+	[ "$status" -eq 2 ]
+	[[ $stderr_out == *"--listen: '127.0.0.1:99999' is not ADDR:PORT"* ]]
+	run_in '' msg-recv --listen nowhere
+	[ "$status" -eq 2 ]
+	mr_start
+	run_in '' msg-recv --listen "127.0.0.1:$MR_PORT"
+	[ "$status" -eq 2 ]
+	[[ $stderr_out == *"cannot listen on 127.0.0.1:$MR_PORT"* ]]
+}
+
 @test "twilio: an inbound SMS signed for public_url, exact NDJSON and TwiML" {
 	mr_start
 	tw_inbound
@@ -450,4 +465,30 @@ auth_token = tw-token'
 	[ "$status" -ne 0 ]
 	mr_stop
 	expect_eq "$(jqo -r '[.id, .from, .text] | join(" ")')" 'SM7 +8613800138000 1'
+}
+
+@test "stdout closed (the consumer went away): msg-recv stops with exit 2" {
+	local port i code
+	port=$(free_port)
+	mkfifo "$T/pipe"
+	head -n 1 < "$T/pipe" > "$T/first" &
+	msg-recv --listen "127.0.0.1:$port" > "$T/pipe" 2> "$T/err" &
+	MR_PID=$!
+	for i in $(seq 1 100); do
+		grep -q 'listening on' "$T/err" && break
+		sleep 0.05
+	done
+	MR_URL=http://127.0.0.1:$port
+	for i in 1 2 3 4 5 6; do
+		post send /tg -t application/json -H 'X-Telegram-Bot-Api-Secret-Token: tg-secret' \
+		    -d "{\"message\":{\"message_id\":$i,\"chat\":{\"id\":1},\"text\":\"m$i\"}}" || true
+		sleep 0.2
+	done
+	set +e
+	wait "$MR_PID"
+	code=$?
+	set -e
+	MR_PID=
+	[ "$code" -eq 2 ]
+	expect_eq "$(jq -r .text "$T/first")" m1
 }
