@@ -15,7 +15,7 @@
 #   3. the same with --dedup-window 0 (ids in memory only);
 #   4. the same update again and again (every one a duplicate);
 #   5. --spool FILE: an fdatasync before every answer.
-# Then msg-recv's peak memory (maximum resident set size) over run 2.
+# Then msg-recv's peak memory (VmHWM) over run 2.
 # Everything started here is stopped here, by its pid.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -eu
@@ -34,13 +34,14 @@ die() { echo "bench: $*" >&2; exit 1; }
 for c in wrk curl; do
 	command -v $c >/dev/null 2>&1 || die "$c missing (scripts/deps bench)"
 done
-[ -x /usr/bin/time ] || die "/usr/bin/time missing (scripts/deps bench)"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cxkit-bench.XXXXXX")
 pids=()
 stop() {
 	local p
-	for p in "${pids[@]}"; do
+	# nginx, and any msg-recv a failed run left (run_recv runs in a
+	# subshell: its pids are in $tmp/pids)
+	for p in "${pids[@]}" $(cat "$tmp/pids" 2>/dev/null); do
 		kill -TERM "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
@@ -116,15 +117,17 @@ run_recv() {
 	local name=$1 env=$2 port pid r
 	shift 3
 	port=$(free_port)
-	/usr/bin/time -f %M -o "$tmp/$name.rss" "$MSG_RECV" -q --rate 0 \
-	    --max-connections 1000 --state "$tmp/$name.db" \
-	    --listen "127.0.0.1:$port" "$@" > /dev/null &
+	"$MSG_RECV" -q --rate 0 --max-connections 1000 \
+	    --state "$tmp/$name.db" --listen "127.0.0.1:$port" "$@" \
+	    > /dev/null 2> "$tmp/$name.err" &
 	pid=$!
-	pids+=($pid)
+	echo "$pid" >> "$tmp/pids"
 	wait_port "$port" "$pid"
 	r=$(wrk_rate "$port" $env)
+	# peak resident set size, before it goes
+	awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" > "$tmp/$name.rss"
 	kill -TERM "$pid"
-	wait "$pid" || die "msg-recv ($name) exited $?"
+	wait "$pid" || die "msg-recv ($name) exited $?: $(cat "$tmp/$name.err")"
 	echo "$r"
 }
 r_state=$(run_recv state "DUP=0" --)
@@ -141,4 +144,4 @@ printf '%-52s %12s %8s\n' "msg-recv, each written, ids in the state store" "$r_s
 printf '%-52s %12s %8s\n' "msg-recv, each written, --dedup-window 0" "$r_mem" "$(ratio "$r_mem" "$r_nginx")"
 printf '%-52s %12s %8s\n' "msg-recv, every one a duplicate" "$r_dup" "$(ratio "$r_dup" "$r_nginx")"
 printf '%-52s %12s %8s\n' "msg-recv, --spool (fdatasync each)" "$r_spool" "$(ratio "$r_spool" "$r_nginx")"
-printf 'msg-recv peak memory (state store run): %s KiB\n' "$rss"
+printf 'msg-recv peak memory (VmHWM, state store run): %s KiB\n' "$rss"
