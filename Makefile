@@ -17,7 +17,8 @@ CC := cc
 endif
 
 PROGS := $(notdir $(wildcard cmd/*))
-PKGS  := libcurl jansson libpcre2-8 sqlite3 libcrypto libutf8proc inih opencc
+PKGS  := libcurl jansson libpcre2-8 sqlite3 libcrypto libutf8proc inih opencc \
+	libmicrohttpd expat
 
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || cat VERSION 2>/dev/null || echo 0.1)
 
@@ -119,6 +120,7 @@ FUZZ_TIME   ?= 120
 FUZZ_FLAGS  := -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
 FUZZ_SRC    := $(wildcard tests/fuzz/*.c)
 FUZZ_BIN    := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+FUZZ_EXTRA_recv_body := build-fuzz/cmd/msg-recv/body.o
 FUZZ_EXTRA_rules := build-fuzz/cmd/keyword-parse/rules.o \
 	build-fuzz/cmd/keyword-parse/packs.o
 FUZZ_EXTRA_queue_log := build-fuzz/cmd/queue-notify/asterisk.o \
@@ -172,3 +174,8 @@ clean:
 	rm -rf build build-san build-fuzz bin
 
 .PRECIOUS: $(B)/%.o $(B)/tests/unit/%.o build-fuzz/%.o
+
+# msg-recv's unit test links the program's parsers and signature checks.
+MR_UNIT_OBJ = $(B)/cmd/msg-recv/body.o $(B)/cmd/msg-recv/verify.o
+$(B)/tests/unit/recv.t: $(B)/tests/unit/recv.o $(MR_UNIT_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS)

@@ -261,4 +261,20 @@ _cxkit_ticket_sync_words() {
 	_cxkit_reply 'pull push lookup show list update'
 }
 
-complete -F _cxkit sms-send im-send keyword-parse queue-notify ticket-sync
+complete -F _cxkit sms-send im-send keyword-parse queue-notify ticket-sync msg-recv
+
+# --- msg-recv ---------------------------------------------------------------
+_cxkit_msg_recv_opts='--dedup-window --listen --max-body --max-connections
+	--queue --rate --spool --timeout --tls-cert --tls-key'
+_cxkit_msg_recv_arg() {
+	case $1 in
+	--spool | --tls-cert | --tls-key)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		;;
+	--listen) _cxkit_reply '127.0.0.1:8080 [::1]:8080 0.0.0.0:8080' ;;
+	--dedup-window | --max-body | --max-connections | --queue | --rate | \
+	    --timeout) ;;	# a value to type
+	*) return 1 ;;
+	esac
+}

@@ -205,4 +205,16 @@ if not set -q __cxkit_completions_loaded
     complete -c ticket-sync -l since -x -d 'pull: replay the changes since TIME (RFC 3339)'
     complete -c ticket-sync -l status -x -a 'new open pending hold solved closed' -d 'update: set the status; list: only tickets in it'
     complete -c ticket-sync -l via -x -a '(__cxkit_sections ticket; echo local)' -d 'Use the backend of section [ticket NAME]'
+    # --- msg-recv -------------------------------------------------------------
+    __cxkit_common msg-recv
+    complete -c msg-recv -l dedup-window -x -d 'Remember message ids this long in the state store (s)'
+    complete -c msg-recv -l listen -x -a '127.0.0.1:8080 [::1]:8080 0.0.0.0:8080' -d 'Listen on ADDR:PORT'
+    complete -c msg-recv -l max-body -x -d 'Refuse larger request bodies with 413 (bytes)'
+    complete -c msg-recv -l max-connections -x -d 'At most N connections at once'
+    complete -c msg-recv -l queue -x -d 'Hold at most N records for a slow stdout, then 503'
+    complete -c msg-recv -l rate -x -d 'At most N requests a second from one address'
+    complete -c msg-recv -l spool -r -F -d 'Append records to FILE, fsynced, instead of stdout'
+    complete -c msg-recv -l timeout -x -d 'Close a connection idle this long (s)'
+    complete -c msg-recv -l tls-cert -r -F -d 'Serve HTTPS with this PEM certificate'
+    complete -c msg-recv -l tls-key -r -F -d 'The PEM private key of --tls-cert'
 end

@@ -110,3 +110,36 @@ printf '%s\n' '{"id":"in-6","channel":"sms","from":"+447700900123","text":"进�
     '{"id":"in-7","channel":"sms","from":"+447700900123","text":"进度 W20259999"}' |
     keyword-parse | { ticket-sync lookup -q || true; } |
     jq -c '{id, ticket: (.ticket | {id, status, error: .error.code})}'
+say "msg-recv: replies arrive as provider webhooks, and join the same flow"
+cat > "$demo/recv.ini" <<'R'
+[recv hook]
+type = webhook
+secret = demo-secret
+R
+chmod 600 "$demo/recv.ini"
+CXKIT_CONFIG=$demo/recv.ini msg-recv --listen 127.0.0.1:0 \
+    > "$demo/inbound.ndjson" 2> "$demo/recv.err" &
+recv=$!
+port=
+for _ in $(seq 50); do
+	port=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$demo/recv.err")
+	[ -n "$port" ] && break
+	sleep 0.1
+done
+post() {	# post BODY [SECRET]: signed as the webhook source wants
+	sig=$(printf %s "$1" | openssl dgst -sha256 -hmac "${2:-demo-secret}" -r | cut -d' ' -f1)
+	printf '%s -> ' "$1"
+	curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/json' \
+	    -H "X-Signature: $sig" -d "$1" "http://127.0.0.1:$port/hook"
+}
+post '{"id":"wh-1","from":"+8613800138000","text":"不满意，要人工"}'
+post '{"id":"wh-1","from":"+8613800138000","text":"不满意，要人工"}'
+post '{"id":"wh-2","from":"+8613800138001","text":"退订"}'
+post '{"id":"wh-3","from":"+8613800138002","text":"forged"}' wrong-secret
+kill -TERM "$recv"
+wait "$recv" || true
+echo "msg-recv's stderr:"
+sed 's/^/  /' "$demo/recv.err"
+echo "its stdout, through keyword-parse --record (the duplicate written once, the forgery never):"
+CXKIT_CONFIG=/dev/null keyword-parse --record < "$demo/inbound.ndjson" |
+    jq -c '{id, from, text, intent: .intent.name}'

@@ -1,0 +1,494 @@
+#!/usr/bin/env bats
+# msg-recv: each source's callback signed as its provider signs it
+# (accepted, exact NDJSON), and refused when the signature is bad, the
+# timestamp old, the body too big, the method or content type wrong;
+# duplicates written once, also across a restart; the spool; limits;
+# SIGTERM.  Everything on 127.0.0.1; msg-recv is stopped by its pid.
+
+load lib
+load msg-recv
+
+setup() {
+	setup_tmp
+	config '[recv tw]
+type = twilio
+auth_token = tw-token
+public_url = https://hooks.example.com/tw
+
+[recv vn]
+type = vonage
+signature_secret = vn-secret
+signature_method = sha256
+
+[recv ali]
+type = aliyun
+token = ali-token
+
+[recv tc]
+type = tencent
+token = tc-token
+
+[recv kn]
+type = kannel
+token = kn-token
+
+[recv wc]
+type = wecom
+token = QDG6eK
+aes_key = jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C
+corp_id = wx5823bf96d3bd56c7
+
+[recv sl]
+type = slack
+signing_secret = sl-secret
+
+[recv tg]
+type = telegram
+secret = tg-secret
+
+[recv hook]
+type = webhook
+secret = hook-secret
+header = X-Hub-Signature-256
+prefix = sha256=
+channel = line'
+}
+
+teardown() {
+	mr_stop
+	teardown_tmp
+}
+
+# A Twilio inbound SMS signed for its public URL.
+tw_inbound() {
+	post twilio /tw/sms tw-token --sign-url https://hooks.example.com/tw/sms \
+	    MessageSid=SM0001 AccountSid=AC1 From=+8613800138000 \
+	    To=+14155550100 Body="退款 W20251001" NumSegments=1 "$@"
+}
+
+@test "no [recv] section: exit 2 with the reason" {
+	config '[defaults]
+region = CN'
+	run_in '' msg-recv --listen 127.0.0.1:1
+	[ "$status" -eq 2 ]
+	[[ $stderr_out == *"no [recv NAME] section"* ]]
+}
+
+@test "config errors name the file, line and key: exit 2" {
+	config '[recv x]
+type = sms'
+	run_in '' msg-recv
+	[ "$status" -eq 2 ]
+	[[ $stderr_out == *"config.ini:2: [recv x] type: unknown type 'sms'"* ]]
+	config '[recv x]
+type = twilio'
+	run_in '' msg-recv
+	[ "$status" -eq 2 ]
+	[[ $stderr_out == *"[recv x] needs auth_token"* ]]
+	config '[recv x]
+type = telegram
+secret = env:CXKIT_NO_SUCH_VAR'
+	run_in '' msg-recv
+	[ "$status" -eq 2 ]
+	[[ $stderr_out == *"CXKIT_NO_SUCH_VAR"* ]]
+	run_in '' msg-recv --tls-cert /dev/null
+	[ "$status" -eq 2 ]
+	[[ $stderr_out == *"--tls-cert and --tls-key go together"* ]]
+}
+
+@test "--listen: a bad address or port, or one in use, is exit 2" {
+	config '[recv tg]
+type = telegram
+secret = s'
+	run_in '' msg-recv --listen 127.0.0.1:99999
+	[ "$status" -eq 2 ]
+	[[ $stderr_out == *"--listen: '127.0.0.1:99999' is not ADDR:PORT"* ]]
+	run_in '' msg-recv --listen nowhere
+	[ "$status" -eq 2 ]
+	mr_start
+	run_in '' msg-recv --listen "127.0.0.1:$MR_PORT"
+	[ "$status" -eq 2 ]
+	[[ $stderr_out == *"cannot listen on 127.0.0.1:$MR_PORT"* ]]
+}
+
+@test "twilio: an inbound SMS signed for public_url, exact NDJSON and TwiML" {
+	mr_start
+	tw_inbound
+	expect_eq "$output" '200 <?xml version="1.0" encoding="UTF-8"?><Response/>'
+	mr_stop
+	[ "$MR_RC" -eq 0 ]
+	expect_eq "$output" '{"id":"SM0001","ts":"2025-10-01T06:00:00Z","channel":"sms","provider":"tw","from":"+8613800138000","to":"+14155550100","text":"退款 W20251001"}'
+}
+
+@test "twilio: signed with :443 in the URL is accepted too" {
+	mr_start
+	post twilio /tw/sms tw-token --sign-url https://hooks.example.com:443/tw/sms \
+	    MessageSid=SM0002 From=+8613800138000 To=+14155550100 Body=1
+	expect_eq "${output%% *}" 200
+}
+
+@test "twilio: a bad or missing signature is 403, logged without the number, never written" {
+	mr_start
+	post twilio /tw/sms wrong-token --sign-url https://hooks.example.com/tw/sms \
+	    MessageSid=SM0003 From=+8613800138000 Body=STOP
+	expect_eq "$output" '403 forbidden'
+	# signed for the local URL, not the public one
+	post twilio /tw/sms tw-token MessageSid=SM0003 From=+8613800138000 Body=STOP
+	expect_eq "$output" '403 forbidden'
+	post send /tw/sms -t application/x-www-form-urlencoded -d 'MessageSid=SM0003&Body=STOP'
+	expect_eq "$output" '403 forbidden'
+	mr_stop
+	expect_eq "$output" ''
+	grep -q 'POST /tw/sms: tw: 403: bad X-Twilio-Signature' "$T/err"
+	grep -q 'tw: 403: no X-Twilio-Signature' "$T/err"
+	! grep -q 13800138000 "$T/err"
+	! grep -q tw-token "$T/err"
+}
+
+@test "twilio: status callbacks: final ones are receipts with the record id, others nothing" {
+	mr_start
+	post twilio "/tw/status?id=r-42" tw-token \
+	    --sign-url "https://hooks.example.com/tw/status?id=r-42" \
+	    MessageSid=SM0009 MessageStatus=sent To=+8613800138000 From=+14155550100
+	expect_eq "$output" '200'
+	post twilio "/tw/status?id=r-42" tw-token \
+	    --sign-url "https://hooks.example.com/tw/status?id=r-42" \
+	    MessageSid=SM0009 MessageStatus=undelivered ErrorCode=30003 \
+	    To=+8613800138000 From=+14155550100
+	expect_eq "$output" '200'
+	mr_stop
+	expect_eq "$output" '{"id":"SM0009:undelivered","ts":"2025-10-01T06:00:00Z","event":"delivery","channel":"sms","provider":"tw","provider_id":"SM0009","record_id":"r-42","status":"undelivered","error_code":"30003","to":"+8613800138000"}'
+}
+
+@test "duplicates are written once, also after a restart (state store)" {
+	mr_start
+	tw_inbound
+	tw_inbound
+	expect_eq "${output%% *}" 200
+	mr_stop
+	[ "$(printf '%s\n' "$output" | grep -c SM0001)" -eq 1 ]
+	mr_start
+	tw_inbound
+	expect_eq "${output%% *}" 200
+	mr_stop
+	expect_eq "$output" ''
+	# --dedup-window 0: memory only, so a restart writes it again
+	mr_start --dedup-window 0
+	tw_inbound
+	mr_stop
+	[ "$(printf '%s\n' "$output" | grep -c SM0001)" -eq 1 ]
+}
+
+@test "vonage: inbound and receipt signed with sha256, in the replay window" {
+	mr_start
+	post vonage /vn vn-secret sha256 msisdn=8613800138000 to=14155550100 \
+	    messageId=0A0000001 text="满意" type=unicode \
+	    message-timestamp="2025-10-01 05:59:58" timestamp=$NOW_S nonce=abc
+	expect_eq "$output" '200'
+	post vonage-get /vn vn-secret sha256 msisdn=8613800138000 to=14155550100 \
+	    messageId=0B0000002 status=delivered err-code=0 client-ref=r-7 \
+	    message-timestamp="2025-10-01 06:00:01" timestamp=$NOW_S
+	expect_eq "$output" '200'
+	post vonage /vn vn-secret sha256 msisdn=8613800138000 messageId=0B0000003 \
+	    status=rejected err-code=7 client-ref=r-8 timestamp=$NOW_S
+	mr_stop
+	expect_eq "$output" '{"id":"0A0000001","ts":"2025-10-01T05:59:58Z","channel":"sms","provider":"vn","from":"+8613800138000","to":"+14155550100","text":"满意"}
+{"id":"0B0000002:delivered","ts":"2025-10-01T06:00:01Z","event":"delivery","channel":"sms","provider":"vn","provider_id":"0B0000002","record_id":"r-7","status":"delivered","error_code":null,"to":"+8613800138000"}
+{"id":"0B0000003:failed","ts":"2025-10-01T06:00:00Z","event":"delivery","channel":"sms","provider":"vn","provider_id":"0B0000003","record_id":"r-8","status":"failed","error_code":"7","to":"+8613800138000"}'
+}
+
+@test "vonage: an old timestamp is 401, a bad sig 403" {
+	mr_start
+	post vonage /vn vn-secret sha256 msisdn=8613800138000 messageId=0A1 \
+	    text=hi timestamp=$((NOW_S - 301))
+	expect_eq "$output" '401 unauthorized'
+	post vonage /vn vn-secret md5hash msisdn=8613800138000 messageId=0A1 \
+	    text=hi timestamp=$NOW_S
+	expect_eq "$output" '403 forbidden'
+	mr_stop
+	expect_eq "$output" ''
+	grep -q 'vn: 401: timestamp outside the 300s replay window' "$T/err"
+	grep -q 'vn: 403: bad sig' "$T/err"
+}
+
+@test "aliyun: a batch of a reply and a receipt, with the token" {
+	mr_start
+	post send "/ali?token=ali-token" -t application/json -d '[{"phone_number":"13800138000","send_time":"2025-10-01 14:00:00","content":"退订","sign_name":"阿里云","dest_code":"1","sequence_id":1234567},{"phone_number":"13800138000","send_time":"2025-10-01 13:59:00","report_time":"2025-10-01 14:00:05","success":false,"err_code":"MK:0001","err_msg":"失败","sms_size":"1","biz_id":"900619746936498440^0","out_id":"r-9"}]'
+	expect_eq "$output" '200 {"code":0,"msg":"成功"}'
+	post send "/ali?token=nope" -t application/json -d '[]'
+	expect_eq "$output" '401 unauthorized'
+	post send "/ali" -t application/json -d '[]'
+	expect_eq "$output" '401 unauthorized'
+	mr_stop
+	expect_eq "$output" '{"id":"1234567","ts":"2025-10-01T06:00:00Z","channel":"sms","provider":"ali","from":"+8613800138000","to":"1","text":"退订"}
+{"id":"900619746936498440^0:undelivered","ts":"2025-10-01T06:00:05Z","event":"delivery","channel":"sms","provider":"ali","provider_id":"900619746936498440^0","record_id":"r-9","status":"undelivered","error_code":"MK:0001","to":"+8613800138000"}'
+	! grep -q ali-token "$T/err"
+}
+
+@test "tencent: a reply and a receipt batch" {
+	mr_start
+	post send "/tc?token=tc-token" -t application/json -d '{"extend":"","mobile":"13800138000","nationcode":"86","sign":"腾讯云","text":"1","time":1759298390}'
+	expect_eq "$output" '200 {"result":0,"errmsg":"OK"}'
+	post send "/tc?token=tc-token" -t application/json -d '[{"user_receive_time":"2025-10-01 14:00:03","nationcode":"86","mobile":"13800138000","report_status":"SUCCESS","errmsg":"DELIVRD","description":"用户短信送达成功","sid":"2019:538884*****","ext":"r-3"}]'
+	expect_eq "$output" '200 {"result":0,"errmsg":"OK"}'
+	mr_stop
+	expect_eq "$(jqo -c 'del(.id)' | head -1)" '{"ts":"2025-10-01T05:59:50Z","channel":"sms","provider":"tc","from":"+8613800138000","to":null,"text":"1"}'
+	[[ $(jqo -r .id | head -1) == h:* ]]
+	expect_eq "$(printf '%s\n' "$output" | sed -n 2p)" '{"id":"2019:538884*****:delivered","ts":"2025-10-01T06:00:03Z","event":"delivery","channel":"sms","provider":"tc","provider_id":"2019:538884*****","record_id":"r-3","status":"delivered","error_code":null,"to":"+8613800138000"}'
+}
+
+@test "kannel: MO by get-url and DLRs by dlr-url" {
+	mr_start
+	post send "/kn/mo?token=kn-token&from=%2B8613800138000&to=10086&text=%E6%BB%A1%E6%84%8F&id=c0ffee&ts=$NOW_S" -m GET
+	expect_eq "$output" '200'
+	post send "/kn/dlr?token=kn-token&status=8&answer=ACK&id=r-5" -m GET
+	expect_eq "$output" '200'
+	post send "/kn/dlr?token=kn-token&status=1&answer=id%3A1+stat%3ADELIVRD+err%3A000&to=%2B8613800138000&id=r-5" -m GET
+	expect_eq "$output" '200'
+	post send "/kn/dlr?token=kn-token&status=16&answer=NACK%2Ferr%3A0B&id=r-6" -m GET
+	post send "/kn/dlr?status=1&id=r-6" -m GET
+	expect_eq "$output" '401 unauthorized'
+	mr_stop
+	expect_eq "$output" '{"id":"c0ffee","ts":"2025-10-01T06:00:00Z","channel":"sms","provider":"kn","from":"+8613800138000","to":"10086","text":"满意"}
+{"id":"r-5:delivered","ts":"2025-10-01T06:00:00Z","event":"delivery","channel":"sms","provider":"kn","provider_id":null,"record_id":"r-5","status":"delivered","error_code":null,"to":"+8613800138000"}
+{"id":"r-6:failed","ts":"2025-10-01T06:00:00Z","event":"delivery","channel":"sms","provider":"kn","provider_id":null,"record_id":"r-6","status":"failed","error_code":"0B","to":null}'
+}
+
+@test "wecom: URL verification echo, then an encrypted text message" {
+	mr_start
+	"$PY" "$CLIENT" wecom-echo "$MR_URL/wc" QDG6eK \
+	    jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C wx5823bf96d3bd56c7 \
+	    $NOW_S 1372623149 "echo-4711" > "$T/r"
+	expect_eq "$(cat "$T/r")" '200 echo-4711'
+	post wecom /wc QDG6eK jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C \
+	    wx5823bf96d3bd56c7 $NOW_S 1372623149 \
+	    '<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName><FromUserName><![CDATA[zhangsan]]></FromUserName><CreateTime>1759298399</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[退款 W20251001]]></Content><MsgId>4561255354251345929</MsgId><AgentID>1000002</AgentID></xml>'
+	expect_eq "$output" '200 success'
+	post wecom /wc QDG6eK jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C \
+	    wx5823bf96d3bd56c7 $NOW_S 1 \
+	    '<xml><MsgType>event</MsgType><Event>enter_agent</Event></xml>'
+	expect_eq "$output" '200 success'
+	mr_stop
+	expect_eq "$output" '{"id":"4561255354251345929","ts":"2025-10-01T05:59:59Z","channel":"wecom","provider":"wc","from":"zhangsan","to":"1000002","text":"退款 W20251001"}'
+}
+
+@test "wecom: a wrong token, an old timestamp, another corp, bad XML are refused" {
+	mr_start
+	post wecom /wc wrong jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C \
+	    wx5823bf96d3bd56c7 $NOW_S 1 '<xml><MsgType>text</MsgType><MsgId>1</MsgId></xml>'
+	expect_eq "$output" '403 forbidden'
+	post wecom /wc QDG6eK jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C \
+	    wx5823bf96d3bd56c7 $((NOW_S - 3600)) 1 '<xml><MsgType>text</MsgType><MsgId>1</MsgId></xml>'
+	expect_eq "$output" '401 unauthorized'
+	post wecom /wc QDG6eK jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C \
+	    wxOTHER $NOW_S 1 '<xml><MsgType>text</MsgType><MsgId>1</MsgId></xml>'
+	expect_eq "$output" '403 forbidden'
+	post send "/wc?msg_signature=x&timestamp=$NOW_S&nonce=1" -t text/xml -d '<xml><Encrypt>'
+	expect_eq "$output" '400 bad request'
+	mr_stop
+	expect_eq "$output" ''
+	grep -q 'wc: 403: bad msg_signature' "$T/err"
+	grep -q 'wc: 403: message for another corp_id' "$T/err"
+}
+
+@test "slack: url_verification, a signed message event, bot messages skipped" {
+	mr_start
+	post slack /sl sl-secret $NOW_S '{"token":"x","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}'
+	expect_eq "$output" '200 3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P'
+	post slack /sl sl-secret $NOW_S '{"type":"event_callback","event_id":"Ev01","event_time":1759298399,"event":{"type":"message","user":"U2147483697","channel":"C024BE91L","text":"STOP","ts":"1759298399.000200"}}'
+	expect_eq "$output" '200'
+	post slack /sl sl-secret $NOW_S '{"type":"event_callback","event_id":"Ev02","event_time":1759298399,"event":{"type":"message","bot_id":"B1","channel":"C024BE91L","text":"hi"}}'
+	expect_eq "$output" '200'
+	mr_stop
+	expect_eq "$output" '{"id":"Ev01","ts":"2025-10-01T05:59:59Z","channel":"slack","provider":"sl","from":"U2147483697","to":"C024BE91L","text":"STOP"}'
+}
+
+@test "slack: a bad signature 403, an old timestamp 401" {
+	mr_start
+	post slack /sl other-secret $NOW_S '{"type":"url_verification","challenge":"c"}'
+	expect_eq "$output" '403 forbidden'
+	post slack /sl sl-secret $((NOW_S - 301)) '{"type":"url_verification","challenge":"c"}'
+	expect_eq "$output" '401 unauthorized'
+	mr_stop
+	expect_eq "$output" ''
+}
+
+@test "telegram: the secret token header; a wrong one 403" {
+	mr_start
+	post send /tg -t application/json -H 'X-Telegram-Bot-Api-Secret-Token: tg-secret' \
+	    -d '{"update_id":10,"message":{"message_id":7,"from":{"id":42,"is_bot":false},"chat":{"id":42,"type":"private"},"date":1759298398,"text":"EN"}}'
+	expect_eq "$output" '200'
+	post send /tg -t application/json -H 'X-Telegram-Bot-Api-Secret-Token: tg-secreT' \
+	    -d '{"update_id":11,"message":{"message_id":8,"from":{"id":42},"chat":{"id":42},"date":1759298398,"text":"x"}}'
+	expect_eq "$output" '403 forbidden'
+	mr_stop
+	expect_eq "$output" '{"id":"42:7","ts":"2025-10-01T05:59:58Z","channel":"telegram","provider":"tg","from":"42","to":"42","text":"EN"}'
+}
+
+@test "webhook: an HMAC header of the operator's choice; inbound and delivery" {
+	mr_start
+	post webhook /hook hook-secret X-Hub-Signature-256 '{"id":"m1","from":"Uabc","to":"bot","text":"8","ts":"2025-10-01T14:00:00+08:00"}' sha256=
+	expect_eq "$output" '200'
+	post webhook /hook hook-secret X-Hub-Signature-256 '{"event":"delivery","provider_id":"p9","record_id":"r-1","status":"failed","error_code":"E1","to":"Uabc"}' sha256=
+	expect_eq "$output" '200'
+	post webhook /hook hook-secret X-Hub-Signature-256 '{"event":"delivery","provider_id":"p9","status":"read"}' sha256=
+	expect_eq "$output" '400 bad request'
+	post webhook /hook other X-Hub-Signature-256 '{"text":"x"}' sha256=
+	expect_eq "$output" '403 forbidden'
+	mr_stop
+	expect_eq "$output" '{"id":"m1","ts":"2025-10-01T06:00:00Z","channel":"line","provider":"hook","from":"Uabc","to":"bot","text":"8"}
+{"id":"p9:failed","ts":"2025-10-01T06:00:00Z","event":"delivery","channel":"line","provider":"hook","provider_id":"p9","record_id":"r-1","status":"failed","error_code":"E1","to":"Uabc"}'
+	grep -q "hook: 400: field 'status' is not delivered, undelivered or failed" "$T/err"
+}
+
+@test "an oversized body is 413, announced or chunked" {
+	mr_start --max-body 1024
+	big=$(head -c 2000 /dev/zero | tr '\0' a)
+	post send /tg -t application/json -H 'X-Telegram-Bot-Api-Secret-Token: tg-secret' -d "{\"x\":\"$big\"}"
+	expect_eq "$output" '413 payload too large'
+	run curl -s -o /dev/null -w '%{http_code}' -H 'Transfer-Encoding: chunked' \
+	    -H 'Content-Type: application/json' -H 'X-Telegram-Bot-Api-Secret-Token: tg-secret' \
+	    --data-binary "{\"x\":\"$big\"}" "$MR_URL/tg"
+	expect_eq "$output" 413
+	mr_stop
+	expect_eq "$output" ''
+	grep -q '413: body over --max-body' "$T/err"
+}
+
+@test "wrong method 405, wrong content type 415, unknown path 404" {
+	mr_start
+	post send /tg -m PUT -t application/json -d '{}'
+	expect_eq "$output" '405 method not allowed'
+	post send /tw/sms -m GET
+	expect_eq "$output" '405 method not allowed'
+	post send /tg -t text/plain -H 'X-Telegram-Bot-Api-Secret-Token: tg-secret' -d '{}'
+	expect_eq "$output" '415 unsupported media type'
+	post send /tw -t application/json -d '{}'
+	expect_eq "$output" '415 unsupported media type'
+	post send /nowhere -t application/json -d '{}'
+	expect_eq "$output" '404 not found'
+	post send /tgx -t application/json -d '{}'
+	expect_eq "$output" '404 not found'
+	mr_stop
+	expect_eq "$output" ''
+}
+
+@test "slowloris: a client that never finishes its headers is cut off" {
+	mr_start --timeout 1
+	run "$PY" - "$MR_PORT" <<'EOF'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"POST /tg HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+t = time.time()
+s.settimeout(10)
+try:
+    while True:
+        time.sleep(0.3)
+        s.sendall(b"a")          # dribble, never a full line
+        if s.recv(1, socket.MSG_DONTWAIT) == b"":
+            break
+except BlockingIOError:
+    pass
+except (ConnectionError, OSError):
+    pass
+print("closed after %.0f s" % (time.time() - t))
+EOF
+	[ "$status" -eq 0 ]
+	[[ $output == "closed after "[1-3]" s" ]]
+}
+
+@test "per-address rate: over --rate is 429 with Retry-After" {
+	mr_start --rate 2
+	for i in 1 2 3 4; do
+		curl -s -o /dev/null -w '%{http_code}\n' -X POST "$MR_URL/nowhere" >> "$T/codes"
+	done
+	grep -q 429 "$T/codes"
+	run curl -s -D - -o /dev/null -X POST "$MR_URL/nowhere"
+	[[ $output == *"Retry-After: 1"* ]]
+}
+
+@test "--spool: records appended to the file, fsync'd, nothing on stdout" {
+	mr_start --spool "$T/spool.ndjson"
+	tw_inbound
+	expect_eq "${output%% *}" 200
+	post send /tg -t application/json -H 'X-Telegram-Bot-Api-Secret-Token: tg-secret' \
+	    -d '{"update_id":10,"message":{"message_id":7,"from":{"id":42},"chat":{"id":42},"date":1759298398,"text":"EN"}}'
+	# written before the answer: already there
+	[ "$(wc -l < "$T/spool.ndjson")" -eq 2 ]
+	mr_stop
+	[ "$MR_RC" -eq 0 ]
+	expect_eq "$output" ''
+	expect_eq "$(jq -r .id "$T/spool.ndjson" | tr '\n' ' ')" 'SM0001 42:7 '
+}
+
+@test "SIGTERM while a request is in flight: it is answered and written, exit 0" {
+	mr_start
+	"$PY" - "$MR_PORT" > "$T/slow" <<'EOF' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+body = b'{"update_id":1,"message":{"message_id":9,"from":{"id":5},"chat":{"id":5},"date":1759298398,"text":"late"}}'
+s.sendall(b"POST /tg HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          b"X-Telegram-Bot-Api-Secret-Token: tg-secret\r\nContent-Length: %d\r\n\r\n" % len(body))
+s.sendall(body[:10])
+time.sleep(0.8)
+s.sendall(body[10:])
+print(s.recv(1000).split(b"\r\n")[0].decode())
+EOF
+	cpid=$!
+	sleep 0.3
+	mr_stop
+	wait "$cpid"
+	[ "$MR_RC" -eq 0 ]
+	expect_eq "$(cat "$T/slow")" 'HTTP/1.1 200 OK'
+	expect_eq "$(jqo -r .text)" late
+	# and it listens no more
+	run curl -s -m 2 "$MR_URL/tg"
+	[ "$status" -ne 0 ]
+}
+
+@test "TLS: --tls-cert/--tls-key serve HTTPS; Twilio's URL is then https://Host/..." {
+	command -v openssl >/dev/null || skip "openssl missing"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" \
+	    -out "$T/cert.pem" -days 2 -subj /CN=127.0.0.1 2>/dev/null
+	config '[recv tw]
+type = twilio
+auth_token = tw-token'
+	mr_start --tls-cert "$T/cert.pem" --tls-key "$T/key.pem"
+	# recv-client.py speaks plain HTTP: sign here, post with curl -k.
+	sig=$("$PY" -c 'import base64,hmac,hashlib,sys; print(base64.b64encode(hmac.new(b"tw-token", sys.argv[1].encode(), hashlib.sha1).digest()).decode())' \
+	    "https://127.0.0.1:$MR_PORT/tw/smsBody1From+8613800138000MessageSidSM7")
+	run curl -sk -w ' %{http_code}' -H "X-Twilio-Signature: $sig" \
+	    --data-urlencode MessageSid=SM7 --data-urlencode From=+8613800138000 \
+	    --data-urlencode Body=1 "https://127.0.0.1:$MR_PORT/tw/sms"
+	[[ $output == *"<Response/> 200" ]]
+	run curl -s -m 3 "http://127.0.0.1:$MR_PORT/tw/sms"
+	[ "$status" -ne 0 ]
+	mr_stop
+	expect_eq "$(jqo -r '[.id, .from, .text] | join(" ")')" 'SM7 +8613800138000 1'
+}
+
+@test "stdout closed (the consumer went away): msg-recv stops with exit 2" {
+	local port i code
+	port=$(free_port)
+	mkfifo "$T/pipe"
+	head -n 1 < "$T/pipe" > "$T/first" &
+	msg-recv --listen "127.0.0.1:$port" > "$T/pipe" 2> "$T/err" &
+	MR_PID=$!
+	for i in $(seq 1 100); do
+		grep -q 'listening on' "$T/err" && break
+		sleep 0.05
+	done
+	MR_URL=http://127.0.0.1:$port
+	for i in 1 2 3 4 5 6; do
+		post send /tg -t application/json -H 'X-Telegram-Bot-Api-Secret-Token: tg-secret' \
+		    -d "{\"message\":{\"message_id\":$i,\"chat\":{\"id\":1},\"text\":\"m$i\"}}" || true
+		sleep 0.2
+	done
+	set +e
+	wait "$MR_PID"
+	code=$?
+	set -e
+	MR_PID=
+	[ "$code" -eq 2 ]
+	expect_eq "$(jq -r .text "$T/first")" m1
+}
