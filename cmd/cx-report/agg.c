@@ -426,9 +426,10 @@ rp_cust_get(struct rp_agg *a, uint64_t key, int create)
 {
 	struct rp_cust *c = hget(&a->cust, key, create, sizeof *c);
 
-	if (c && create && c->open == 0 && c->waiting == 0) {
-		c->open = RP_NOTIME;
-		c->waiting = RP_NOTIME;
+	if (c && !c->init) {
+		c->open = c->first = c->waiting = RP_NOTIME;
+		c->out0 = c->r0s = c->r0e = RP_NOTIME;
+		c->init = 1;
 	}
 	return c;
 }
@@ -438,10 +439,10 @@ rp_ticket_get(struct rp_agg *a, uint64_t key, int create)
 {
 	struct rp_ticket *t = hget(&a->tick, key, create, sizeof *t);
 
-	if (t && create && t->created == 0 && t->solves == 0 &&
-	    t->reply == 0) {
+	if (t && create && t->g == 0 && t->gts == 0) {
 		t->created = t->reply = t->accept = RP_NOTIME;
 		t->first_solve = t->last_solve = RP_NOTIME;
+		t->gts = INT64_MAX;
 		t->g = -1;
 	}
 	return t;
@@ -622,68 +623,152 @@ price_of(const struct rp_conf *c, const char *provider, const char *channel)
 	}								\
 } while (0)
 
+/* Counts the open contact of c (group og, at o) as followed, or not, by
+ * a contact at t. */
+static void
+close_open(struct rp_agg *a, int64_t o, int og, int64_t t)
+{
+	int rep = (double)(t - o) <= a->conf->repeat_s * 1000;
+
+	a->g[0].contacts++;
+	a->g[0].repeats += rep;
+	if (og > 0) {
+		a->g[og].contacts++;
+		a->g[og].repeats += rep;
+	}
+}
+
 static void
 contact(struct rp_agg *a, struct rp_cust *c, int64_t t, int gi)
 {
-	double w = a->conf->repeat_s * 1000, d;
-	int og = c->open_g;
-
+	if (c->first == RP_NOTIME || t < c->first) {
+		c->first = t;
+		c->first_g = gi;
+	}
 	if (c->open != RP_NOTIME) {
-		d = (double)(t - c->open);
-		if (d < 0) {
+		if (t < c->open) {
 			/* Out of order: this contact came before the open
 			 * one; it is a repeat when the open one follows it
 			 * within the window. */
-			G((g->contacts++, g->repeats += -d <= w));
+			close_open(a, t, gi, c->open);
 			return;
 		}
-		a->g[0].contacts++;
-		a->g[0].repeats += d <= w;
-		if (og > 0) {
-			a->g[og].contacts++;
-			a->g[og].repeats += d <= w;
-		}
+		close_open(a, c->open, c->open_g, t);
 	}
 	c->open = t;
 	c->open_g = gi;
 }
 
+/* Adds (sign 1) or takes back (-1) the wait from start to end. */
+static void
+resp_add(struct rp_agg *a, int64_t start, int64_t end, int gi, int sms,
+    int sign)
+{
+	double d = (double)(end - start) / 1000;
+	int sameday = sms && end <= workday_deadline(a, start);
+	uint64_t k = (uint64_t)(int64_t)sign;
+
+	G((g->resp_n += k, g->resp_sum += sign * d,
+	    rp_sketch_add(&g->resp, d, sign),
+	    g->resp_le_online += d <= a->conf->sla_online ? k : 0,
+	    g->sms_sameday += sameday ? k : 0));
+}
+
 static void
 response(struct rp_agg *a, struct rp_cust *c, int64_t t)
 {
-	double d = (double)(t - c->waiting) / 1000;
-	int gi = c->wait_g;
-	int sameday = c->wait_sms && t <= workday_deadline(a, c->waiting);
-
-	G((g->resp_n++, g->resp_sum += d, rp_sketch_add(&g->resp, d, 1),
-	    g->resp_le_online += d <= a->conf->sla_online,
-	    g->sms_sameday += sameday));
+	resp_add(a, c->waiting, t, c->wait_g, c->wait_sms, 1);
+	if (c->r0s == RP_NOTIME) {
+		c->r0s = c->waiting;
+		c->r0e = t;
+		c->r0g = c->wait_g;
+		c->r0sms = c->wait_sms;
+	}
 	c->waiting = RP_NOTIME;
+}
+
+static void
+follow_up(struct rp_agg *a, struct rp_cust *c, int moved)
+{
+	int ng = c->notify_g;
+
+	if (!c->notified) {
+		if (!c->seen_notice && !c->orphan)
+			c->orphan = (uint8_t)(1 + moved);
+		return;
+	}
+	if (moved) {
+		a->g[0].moved++;
+		if (ng > 0)
+			a->g[ng].moved++;
+	} else {
+		a->g[0].answered_later++;
+		if (ng > 0)
+			a->g[ng].answered_later++;
+	}
+	c->notified = 0;
 }
 
 void
 rp_cust_meet(struct rp_agg *a, struct rp_cust *c, const struct rp_cust *b)
 {
-	/* b's state came after c's: b's open contact meets c's, b's first
-	 * unanswered message stays unanswered (c's wait goes on), a notice
-	 * pending in b replaces c's. */
-	if (b->open != RP_NOTIME) {
-		if (c->open != RP_NOTIME)
-			contact(a, c, b->open, b->open_g);
-		else {
-			c->open = b->open;
-			c->open_g = b->open_g;
-		}
+	/* b is what came after c, summed up: its first contact closes c's
+	 * open one; its first reply answers c's wait (taking back the wait
+	 * b measured from a later message); its first follow-up answers
+	 * c's pending notice. */
+	if (b->first != RP_NOTIME && c->open != RP_NOTIME) {
+		if (b->first >= c->open)
+			close_open(a, c->open, c->open_g, b->first);
+		else
+			close_open(a, b->first, b->first_g, c->open);
 	}
-	if (c->waiting == RP_NOTIME && b->waiting != RP_NOTIME) {
+	if (b->open != RP_NOTIME && (c->open == RP_NOTIME ||
+	    b->open >= c->open)) {
+		c->open = b->open;
+		c->open_g = b->open_g;
+	}
+	if (c->first == RP_NOTIME && b->first != RP_NOTIME) {
+		c->first = b->first;
+		c->first_g = b->first_g;
+	}
+	if (c->waiting != RP_NOTIME) {
+		int64_t end = RP_NOTIME;
+
+		if (b->out0 != RP_NOTIME && b->out0 >= c->waiting)
+			end = b->out0;
+		else if (b->r0s != RP_NOTIME) {
+			resp_add(a, b->r0s, b->r0e, b->r0g, b->r0sms, -1);
+			end = b->r0e;
+		}
+		if (end != RP_NOTIME) {
+			response(a, c, end);
+			c->waiting = b->waiting;
+			c->wait_g = b->wait_g;
+			c->wait_sms = b->wait_sms;
+		}
+	} else {
+		if (c->out0 == RP_NOTIME && !c->seen_in)
+			c->out0 = b->out0;
+		if (c->r0s == RP_NOTIME) {
+			c->r0s = b->r0s;
+			c->r0e = b->r0e;
+			c->r0g = b->r0g;
+			c->r0sms = b->r0sms;
+		}
 		c->waiting = b->waiting;
 		c->wait_g = b->wait_g;
 		c->wait_sms = b->wait_sms;
 	}
+	if (c->notified && b->orphan)
+		follow_up(a, c, b->orphan == 2);
+	else if (!c->seen_notice && !c->orphan)
+		c->orphan = b->orphan;
 	if (b->notified) {
 		c->notified = 1;
 		c->notify_g = b->notify_g;
 	}
+	c->seen_in |= b->seen_in;
+	c->seen_notice |= b->seen_notice;
 }
 
 static void
@@ -751,14 +836,8 @@ apply_queue(struct rp_agg *a, const struct rp_ev *ev, int gi,
 			G((g->talk_sum += ev->talk, g->talk_n++));
 		break;
 	}
-	if (c && k == Q_CONNECT && c->notified) {
-		int ng = c->notify_g;
-
-		a->g[0].answered_later++;
-		if (ng > 0)
-			a->g[ng].answered_later++;
-		c->notified = 0;
-	}
+	if (c && k == Q_CONNECT)
+		follow_up(a, c, 0);
 }
 
 static void
@@ -767,8 +846,10 @@ apply_ticket(struct rp_agg *a, const struct rp_ev *ev, int gi)
 	struct rp_ticket *t = rp_ticket_get(a, ev->ticket, 1);
 	int64_t ts = ev->ts;
 
-	if (t->g < 0)
+	if (t->g < 0 || (ts != RP_NOTIME && ts < t->gts)) {
 		t->g = gi;
+		t->gts = ts == RP_NOTIME ? INT64_MAX : ts;
+	}
 	if (ev->created != RP_NOTIME &&
 	    (t->created == RP_NOTIME || ev->created < t->created))
 		t->created = ev->created;
@@ -884,10 +965,13 @@ rp_apply(struct rp_agg *a, const struct rp_ev *ev)
 			if (c) {
 				c->notified = 1;
 				c->notify_g = gi;
+				c->seen_notice = 1;
 			}
 		}
 		if (c && c->waiting != RP_NOTIME && ev->ts >= c->waiting)
 			response(a, c, ev->ts);
+		else if (c && !c->seen_in && c->out0 == RP_NOTIME)
+			c->out0 = ev->ts;
 		break;
 	}
 	case K_RECEIPT:
@@ -929,14 +1013,8 @@ rp_apply(struct rp_agg *a, const struct rp_ev *ev)
 			c->wait_g = gi;
 			c->wait_sms = (uint8_t)sms;
 		}
-		if (c->notified) {
-			int ng = c->notify_g;
-
-			a->g[0].moved++;
-			if (ng > 0)
-				a->g[ng].moved++;
-			c->notified = 0;
-		}
+		c->seen_in = 1;
+		follow_up(a, c, 1);
 		break;
 	}
 	case K_TICKET:

@@ -259,20 +259,17 @@ rp_partial_to_json(const struct rp_agg *a)
 	v = json_array();
 	for (size_t i = 0; i < a->cust.cap; i++) {
 		const struct rp_cust *c = (const struct rp_cust *)a->cust.v + i;
+		char hx[20];
 
 		if (c->key == 0)
 			continue;
-		json_array_append_new(v, json_pack("[s,o,i,o,i,i,i,i]",
-		    "", jint(c->open), c->open_g, jint(c->waiting), c->wait_g,
-		    c->wait_sms, c->notified, c->notify_g));
-		{
-			char hx[20];
-
-			snprintf(hx, sizeof hx, "%016llx",
-			    (unsigned long long)c->key);
-			json_array_set_new(json_array_get(v,
-			    json_array_size(v) - 1), 0, json_string(hx));
-		}
+		snprintf(hx, sizeof hx, "%016llx", (unsigned long long)c->key);
+		json_array_append_new(v, json_pack("[s,o,i,o,i,o,i,i,o,o,o,i,"
+		    "i,i,i,i,i,i]", hx, jint(c->open), c->open_g,
+		    jint(c->first), c->first_g, jint(c->waiting), c->wait_g,
+		    c->wait_sms, jint(c->out0), jint(c->r0s), jint(c->r0e),
+		    c->r0g, c->r0sms, c->notified, c->notify_g, c->seen_in,
+		    c->seen_notice, c->orphan));
 	}
 	json_object_set_new(o, "customers", v);
 	v = json_array();
@@ -284,10 +281,11 @@ rp_partial_to_json(const struct rp_agg *a)
 		if (t->key == 0)
 			continue;
 		snprintf(hx, sizeof hx, "%016llx", (unsigned long long)t->key);
-		json_array_append_new(v, json_pack("[s,o,o,o,o,o,i,i]", hx,
+		json_array_append_new(v, json_pack("[s,o,o,o,o,o,i,i,o]", hx,
 		    jint(t->created), jint(t->reply), jint(t->accept),
 		    jint(t->first_solve), jint(t->last_solve), t->g,
-		    (int)t->solves));
+		    (int)t->solves, t->gts == INT64_MAX ? json_null() :
+		    json_integer(t->gts)));
 	}
 	json_object_set_new(o, "tickets", v);
 	return o;
@@ -402,26 +400,35 @@ rp_partial_merge(struct rp_agg *a, const json_t *j, const char **err)
 	}
 	json_array_foreach(json_object_get(j, "customers"), i, e) {
 		struct rp_cust in = { 0 }, *c;
-		json_int_t og, wg, ws, nt, ngp;
+		json_int_t x[18];
 
 		in.key = jhash(json_array_get(e, 0));
-		if (in.key == 0 || json_array_size(e) != 8 ||
+		if (in.key == 0 || json_array_size(e) != 18 ||
 		    jtime(json_array_get(e, 1), &in.open) ||
-		    jtime(json_array_get(e, 3), &in.waiting))
+		    jtime(json_array_get(e, 3), &in.first) ||
+		    jtime(json_array_get(e, 5), &in.waiting) ||
+		    jtime(json_array_get(e, 8), &in.out0) ||
+		    jtime(json_array_get(e, 9), &in.r0s) ||
+		    jtime(json_array_get(e, 10), &in.r0e))
 			goto fail;
-		og = json_integer_value(json_array_get(e, 2));
-		wg = json_integer_value(json_array_get(e, 4));
-		ws = json_integer_value(json_array_get(e, 5));
-		nt = json_integer_value(json_array_get(e, 6));
-		ngp = json_integer_value(json_array_get(e, 7));
-		if (og < 0 || og >= ng || wg < 0 || wg >= ng || ngp < 0 ||
-		    ngp >= ng)
-			goto fail;
-		in.open_g = map[og];
-		in.wait_g = map[wg];
-		in.notify_g = map[ngp];
-		in.wait_sms = ws != 0;
-		in.notified = nt != 0;
+		for (int k = 0; k < 18; k++) {
+			x[k] = json_integer_value(json_array_get(e, (size_t)k));
+			if ((k == 2 || k == 4 || k == 6 || k == 11 || k == 14) &&
+			    (x[k] < 0 || x[k] >= ng))
+				goto fail;
+		}
+		in.open_g = map[x[2]];
+		in.first_g = map[x[4]];
+		in.wait_g = map[x[6]];
+		in.wait_sms = x[7] != 0;
+		in.r0g = map[x[11]];
+		in.r0sms = x[12] != 0;
+		in.notified = x[13] != 0;
+		in.notify_g = map[x[14]];
+		in.seen_in = x[15] != 0;
+		in.seen_notice = x[16] != 0;
+		in.orphan = (uint8_t)(x[17] == 1 || x[17] == 2 ? x[17] : 0);
+		in.init = 1;
 		c = rp_cust_get(a, in.key, 0);
 		if (c == NULL) {
 			c = rp_cust_get(a, in.key, 1);
@@ -435,7 +442,8 @@ rp_partial_merge(struct rp_agg *a, const json_t *j, const char **err)
 
 		in.key = jhash(json_array_get(e, 0));
 		g = json_integer_value(json_array_get(e, 6));
-		if (in.key == 0 || json_array_size(e) != 8 ||
+		if (in.key == 0 || json_array_size(e) != 9 ||
+		    jtime(json_array_get(e, 8), &in.gts) ||
 		    jtime(json_array_get(e, 1), &in.created) ||
 		    jtime(json_array_get(e, 2), &in.reply) ||
 		    jtime(json_array_get(e, 3), &in.accept) ||
@@ -456,8 +464,12 @@ rp_partial_merge(struct rp_agg *a, const json_t *j, const char **err)
 			tk->last_solve = in.last_solve;
 		tk->solves += (uint32_t)json_integer_value(json_array_get(e,
 		    7));
-		if (tk->g < 0 && g >= 0)
+		if (in.gts == RP_NOTIME)
+			in.gts = INT64_MAX;
+		if (g >= 0 && (tk->g < 0 || in.gts < tk->gts)) {
 			tk->g = map[g];
+			tk->gts = in.gts;
+		}
 	}
 	a->records += (uint64_t)json_integer_value(json_object_get(j,
 	    "records"));

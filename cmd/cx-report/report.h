@@ -174,20 +174,28 @@ struct rp_count {
 };
 
 /* A customer: what repeat contacts, follow-ups and reply times need
- * (memory bounded by the number of customers). */
+ * (memory bounded by the number of customers).  The "first" fields
+ * describe how this part of the input began, so that partials merge as
+ * if one run had read them in turn (rp_cust_meet). */
 struct rp_cust {
 	uint64_t key;
-	int64_t open;		/* last contact whose window is open */
+	int64_t open;		/* last contact, its window still open */
+	int64_t first;		/* first contact */
 	int64_t waiting;	/* first unanswered inbound message */
-	int32_t open_g, wait_g, notify_g;
-	uint8_t wait_sms, notified;
+	int64_t out0;		/* first reply before any inbound message */
+	int64_t r0s, r0e;	/* the first wait answered: start, end */
+	int32_t open_g, first_g, wait_g, notify_g, r0g;
+	uint8_t init, wait_sms, r0sms, notified, seen_in, seen_notice;
+	uint8_t orphan;		/* first follow-up before any notice: 1 call,
+				 * 2 message */
 };
 
 /* A ticket (memory bounded by the number of tickets). */
 struct rp_ticket {
 	uint64_t key;
 	int64_t created, reply, accept, first_solve, last_solve;
-	int32_t g;
+	int64_t gts;		/* time of the event that gave g */
+	int32_t g;		/* the group of its earliest event */
 	uint32_t solves;
 };
 
