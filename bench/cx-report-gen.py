@@ -9,6 +9,7 @@
 import json
 import random
 import sys
+import time
 
 n = int(sys.argv[1])
 rnd = random.Random(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
@@ -27,15 +28,18 @@ statuses = ["sent"] * 80 + ["failed"] * 8 + ["outbox"] * 5 + \
 codes = ["invalid_number", "rate_limited", "provider_rejected", "network"]
 
 
+_cache = {}
+
+
 def ts(i):
     t = start + i * span // n
-    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % tm(t)
-
-
-def tm(t):
-    import time
-    g = time.gmtime(t)
-    return (g.tm_year, g.tm_mon, g.tm_mday, g.tm_hour, g.tm_min, g.tm_sec)
+    s = _cache.get(t)
+    if s is None:
+        if len(_cache) > 100000:
+            _cache.clear()
+        s = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+        _cache[t] = s
+    return s
 
 
 def phone():

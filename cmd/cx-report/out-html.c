@@ -61,7 +61,8 @@ chart(FILE *f, const struct rp_series *s, int line)
 	    "class=\"axis\"/>\n", PADL, PADT, PADL, PADT + ph);
 	fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"tick\" "
 	    "text-anchor=\"end\">%s</text>\n", PADL - 4, PADT + 4,
-	    pct ? "100%" : rp_fmt_num(F_NUM, max, buf, sizeof buf));
+	    pct ? "100%" : rp_fmt_num(max == floor(max) ? F_INT : F_NUM, max,
+	    buf, sizeof buf));
 	fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"tick\" "
 	    "text-anchor=\"end\">0</text>\n", PADL - 4, PADT + ph);
 	if (n == 0) {
@@ -106,7 +107,9 @@ chart(FILE *f, const struct rp_series *s, int line)
 		}
 	}
 	for (int i = 0; i < n; i++) {
-		int step = n > 12 ? (n + 11) / 12 : 1;
+		int wide = strlen(s->labels[i]) > 4;
+		int step = wide && n > 6 ? (n + 5) / 6 : n > 12 ?
+		    (n + 11) / 12 : 1;
 
 		if (i % step)
 			continue;
