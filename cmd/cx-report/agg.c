@@ -1005,9 +1005,10 @@ rp_apply(struct rp_agg *a, const struct rp_ev *ev)
 			G(g->optouts++);
 		if (!ev->contact)
 			break;
-		G((g->inbound++, g->inbound_sms += sms));
+		G(g->inbound++);
 		if (c == NULL)
-			break;
+			break;	/* no customer or no time: no wait to measure */
+		G(g->inbound_sms += sms);
 		if (c->waiting == RP_NOTIME) {
 			c->waiting = ev->ts;
 			c->wait_g = gi;
