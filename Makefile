@@ -118,6 +118,8 @@ FUZZ_SRC    := $(wildcard tests/fuzz/*.c)
 FUZZ_BIN    := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 FUZZ_EXTRA_rules := build-fuzz/cmd/keyword-parse/rules.o \
 	build-fuzz/cmd/keyword-parse/packs.o
+FUZZ_EXTRA_report_input := $(patsubst %.c,build-fuzz/%.o,$(filter-out \
+	cmd/cx-report/main.c,$(wildcard cmd/cx-report/*.c)))
 FUZZ_LIBOBJ := $(LIB_SRC:%.c=build-fuzz/%.o)
 
 build-fuzz/%.o: %.c $(wildcard libcommon/*.h) $(wildcard cmd/*/*.h)

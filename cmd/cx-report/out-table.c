@@ -76,10 +76,11 @@ rp_out_table(FILE *f, const struct rp_report *r, int colour)
 	fputc('\n', f);
 	for (int k = 0; k < r->nt; k++) {
 		const struct rp_table *t = &r->t[k];
-		int *w = cx_xcalloc((size_t)t->ncol, sizeof *w);
+		int *w;
 
 		if (t->nrow == 0)
 			continue;
+		w = cx_xcalloc((size_t)t->ncol, sizeof *w);
 		for (int c = 0; c < t->ncol; c++) {
 			w[c] = cells(t->cols[c].title);
 			for (int i = 0; i < t->nrow; i++) {
