@@ -247,6 +247,14 @@ ar_free(void *v)
 }
 
 static void
+arena_free(void)
+{
+	free(arena.p);
+	arena.p = NULL;
+	arena.on = 0;
+}
+
+static void
 arena_on(void)
 {
 	if (arena.p == NULL)
@@ -472,6 +480,7 @@ worker(void *v)
 		pthread_cond_broadcast(&run->cv);
 	}
 	pthread_mutex_unlock(&run->mu);
+	arena_free();
 	return NULL;
 }
 
@@ -747,6 +756,7 @@ main(int argc, char *argv[])
 		read_partials(&run);
 	else
 		read_records(&run);
+	arena_free();	/* jansson allocates from malloc from here on */
 	if (run.agg.unknown && run.agg.first_unknown)
 		cx_warn(NULL, "%llu records of unknown shape skipped (the "
 		    "first at <stdin>:%lu; see cx-report(1), INPUT)",

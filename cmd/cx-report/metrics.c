@@ -11,7 +11,7 @@
 #include "report.h"
 
 const char *const rp_sl_names[] = {
-	"", "icmi", "answered", "offered", "neutral", "short"
+	"", "icmi", "answered", "offered", "neutral", "short", NULL
 };
 
 static double
@@ -419,7 +419,8 @@ ranked(struct rp_report *r, const char *id, const char *title,
 	struct rp_table *t = table(r, id, title, cols, 3, 0);
 	double all = 0;
 
-	qsort(v, (size_t)n, sizeof *v, cmp_count);
+	if (n > 0)
+		qsort(v, (size_t)n, sizeof *v, cmp_count);
 	for (int i = 0; i < n; i++)
 		all += (double)v[i].n;
 	for (int i = 0; i < n && i < r->conf->top; i++) {
@@ -470,7 +471,9 @@ charts(struct rp_report *r, const struct rp_agg *a)
 		s->labels[h] = cx_xasprintf("%02d", h);
 		s->v[h] = ratio(a->hour_wait[h], (double)a->hour_wait_n[h]);
 	}
-	qsort(a->chans, (size_t)a->nchans, sizeof *a->chans, cmp_side);
+	if (a->nchans > 0)
+		qsort(a->chans, (size_t)a->nchans, sizeof *a->chans,
+		    cmp_side);
 	series(r, "delivery_by_channel", "Delivery rate by channel", "%",
 	    a->nchans);
 	s = &r->s[r->ns - 1];
@@ -500,7 +503,9 @@ charts(struct rp_report *r, const struct rp_agg *a)
 		s->labels[s->n] = cx_xstrdup("satisfied");
 		s->v[s->n++] = (double)g->csat[0][1];
 	}
-	qsort(a->days, (size_t)a->ndays, sizeof *a->days, cmp_side);
+	if (a->ndays > 0)
+		qsort(a->days, (size_t)a->ndays, sizeof *a->days,
+		    cmp_side);
 	series(r, "abandon_by_day", "Abandon rate by day", "%", a->ndays);
 	s = &r->s[r->ns - 1];
 	for (int i = 0; i < a->ndays; i++) {
@@ -542,7 +547,8 @@ rp_build(struct rp_report *r, const struct rp_agg *a)
 	order = cx_xcalloc((size_t)a->ng, sizeof *order);
 	for (int i = 1; i < a->ng; i++)
 		order[n++] = &a->g[i];
-	qsort(order, (size_t)n, sizeof *order, cmp_group);
+	if (n > 0)
+		qsort(order, (size_t)n, sizeof *order, cmp_group);
 	for (size_t k = 0; k < sizeof secs / sizeof secs[0]; k++) {
 		struct rp_table *t = table(r, secs[k].id, secs[k].title,
 		    secs[k].cols, secs[k].ncol, 1);
