@@ -562,7 +562,15 @@ read_partials(struct run *run)
 
 	cx_ndjson_open(&in, &run->o->common);
 	while ((j = cx_ndjson_next(&in)) != NULL) {
-		if (rp_partial_merge(&run->agg, j, &err) != 0) {
+		struct rp_agg scratch;
+		int bad;
+
+		/* Checked whole on a scratch copy first, so that a bad
+		 * partial adds nothing at all. */
+		rp_agg_init(&scratch, &run->o->conf);
+		bad = rp_partial_merge(&scratch, j, &err);
+		rp_agg_free(&scratch);
+		if (bad || rp_partial_merge(&run->agg, j, &err) != 0) {
 			cx_err(cx_ndjson_where(&in), "not a partial result of "
 			    "cx-report: %s", err);
 			cx_status_fail();

@@ -253,6 +253,12 @@ assert len(w) == 4 and len(set(w)) == 1, w' "$T/t"
 	run_in '{"cx_report_partial":1}
 ' cx-report --merge -f json
 	expect_eq "$status" 1
+	# a partial broken at its end adds nothing, not its first half
+	jq -c '.tickets = [["x"]]' "$T/p" > "$T/broken"
+	run_in "$(cat "$T/p" "$T/broken")
+" cx-report --merge -f json
+	expect_eq "$status" 1
+	expect_eq "$(jqo -c '.hotline.total.answered')" 1
 }
 
 @test "usage errors exit 2" {
