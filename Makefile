@@ -127,6 +127,8 @@ FUZZ_EXTRA_queue_log := build-fuzz/cmd/queue-notify/asterisk.o \
 	build-fuzz/cmd/queue-notify/cxkit.o
 FUZZ_EXTRA_ticket_json := $(patsubst %.c,build-fuzz/%.o,$(filter-out \
 	cmd/ticket-sync/main.c,$(wildcard cmd/ticket-sync/*.c)))
+FUZZ_EXTRA_report_input := $(patsubst %.c,build-fuzz/%.o,$(filter-out \
+	cmd/cx-report/main.c,$(wildcard cmd/cx-report/*.c)))
 FUZZ_LIBOBJ := $(LIB_SRC:%.c=build-fuzz/%.o)
 
 build-fuzz/%.o: %.c $(wildcard libcommon/*.h) $(wildcard cmd/*/*.h)

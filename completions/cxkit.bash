@@ -261,7 +261,37 @@ _cxkit_ticket_sync_words() {
 	_cxkit_reply 'pull push lookup show list update'
 }
 
-complete -F _cxkit sms-send im-send keyword-parse queue-notify ticket-sync msg-recv
+# --- cx-report --------------------------------------------------------------
+_cxkit_cx_report_opts='--alloc -b --by --delivery-base -f --format --from
+	-j --jobs --merge --partial --repeat-days --resolution --short-abandon
+	--show-pii --sl-formula --sl-threshold --timeout-as --to --top --tz
+	--uncensored'
+_cxkit_cx_report_arg() {
+	case $1 in
+	-b | --by)
+		# A comma-separated list: complete its last key.
+		local pre=
+		[[ $cur == *,* ]] && pre=${cur%,*},
+		mapfile -t COMPREPLY < <(compgen -P "$pre" -W 'channel queue
+		    provider intent agent template day hour week' -- "${cur##*,}")
+		;;
+	-f | --format) _cxkit_reply 'table json csv markdown html' ;;
+	--alloc) _cxkit_reply 'arena libc' ;;
+	--delivery-base) _cxkit_reply 'receipts sent' ;;
+	--resolution) _cxkit_reply 'first full' ;;
+	--sl-formula) _cxkit_reply 'icmi answered offered neutral short' ;;
+	--timeout-as) _cxkit_reply 'overflow abandon' ;;
+	--tz)
+		_cxkit_reply "$(cd /usr/share/zoneinfo 2>/dev/null &&
+		    find . -type f ! -name '*.*' | sed 's|^\./||')"
+		;;
+	--from | --to | -j | --jobs | --repeat-days | --short-abandon | \
+	--sl-threshold | --top) ;;	# a value to type
+	*) return 1 ;;
+	esac
+}
+
+complete -F _cxkit sms-send im-send keyword-parse queue-notify ticket-sync msg-recv cx-report
 
 # --- msg-recv ---------------------------------------------------------------
 _cxkit_msg_recv_opts='--dedup-window --listen --max-body --max-connections

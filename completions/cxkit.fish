@@ -217,4 +217,34 @@ if not set -q __cxkit_completions_loaded
     complete -c msg-recv -l timeout -x -d 'Close a connection idle this long (s)'
     complete -c msg-recv -l tls-cert -r -F -d 'Serve HTTPS with this PEM certificate'
     complete -c msg-recv -l tls-key -r -F -d 'The PEM private key of --tls-cert'
+
+    # --- cx-report ------------------------------------------------------------
+    # __cxkit_by_keys: the --by keys after the comma-separated list typed so far.
+    function __cxkit_by_keys
+        set -l tok (string replace -r -- '^(--by=|-b)' '' (commandline -ct))
+        set -l pre (string match -r -- '^.*,' $tok)
+        for k in channel queue provider intent agent template day hour week
+            printf '%s%s\n' "$pre" $k
+        end
+    end
+    __cxkit_common cx-report
+    complete -c cx-report -l alloc -x -a 'arena libc' -d "jansson's allocator"
+    complete -c cx-report -s b -l by -x -a '(__cxkit_by_keys)' -d 'Group by these keys, comma-separated'
+    complete -c cx-report -l delivery-base -x -a 'receipts sent' -d 'Denominator of the delivery rate'
+    complete -c cx-report -s f -l format -x -a 'table json csv markdown html' -d 'Output format'
+    complete -c cx-report -l from -x -d 'Only records at or after TIME'
+    complete -c cx-report -s j -l jobs -x -d 'Parse with N threads'
+    complete -c cx-report -l merge -d 'Read partial results and combine them'
+    complete -c cx-report -l partial -d 'Write mergeable partial results'
+    complete -c cx-report -l repeat-days -x -d 'Repeat-contact window in days (default 7)'
+    complete -c cx-report -l resolution -x -a 'first full' -d 'Resolution time to the first or latest solve'
+    complete -c cx-report -l short-abandon -x -d 'Abandons within S seconds are short (default 5)'
+    complete -c cx-report -l show-pii -d "Show phone numbers and agents' names unmasked"
+    complete -c cx-report -l sl-formula -x -a 'icmi answered offered neutral short' -d 'Service level formula'
+    complete -c cx-report -l sl-threshold -x -d 'Service level threshold in seconds (default 20)'
+    complete -c cx-report -l timeout-as -x -a 'overflow abandon' -d 'Count queue timeouts as overflow or abandons'
+    complete -c cx-report -l to -x -d 'Only records before TIME'
+    complete -c cx-report -l top -x -d 'Rows of the ranked lists (default 10)'
+    complete -c cx-report -l tz -x -d 'Time zone of days, hours and weeks'
+    complete -c cx-report -l uncensored -d 'Count contacts whose repeat window is still open'
 end

@@ -1,0 +1,1085 @@
+/* agg.c - classify cxkit records by shape and add them up
+ *
+ * SPDX-License-Identifier: MIT
+ * rp_classify() turns one record into a struct rp_ev by its shape (the
+ * rules are in cx-report(1), INPUT); rp_apply() adds an event to the total,
+ * to its group (--by) and to the per-customer and per-ticket tables.
+ * Memory grows with groups, customers and tickets, never with events:
+ * per-group quantiles are sketches (sketch.c), a customer keeps only its
+ * last open contact, its first unanswered message and whether a queue
+ * notice waits for a follow-up.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "report.h"
+
+const char *const rp_by_names[BY_N] = {
+	"channel", "queue", "provider", "intent", "agent", "template", "day",
+	"hour", "week"
+};
+
+static const char *const qev_names[Q_N] = {
+	"enter", "position", "abandon", "timeout", "connect", "complete",
+	"missed", "callback"
+};
+static const char *const status_names[S_N] = {
+	"sent", "outbox", "failed", "unknown", "suppressed", "deferred",
+	"duplicate", "dry_run"
+};
+static const char *const dlr_names[D_N] = {
+	"delivered", "undelivered", "failed"
+};
+static const char *const tev_names[T_N] = {
+	"ticket.created", "ticket.updated", "ticket.solved", "ticket.reopened",
+	"ticket.comment"
+};
+
+uint64_t
+rp_hash64(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h ? h : 1;
+}
+
+/* ---- the string store of a chunk ---- */
+
+const char *
+rp_strs_dup(struct rp_strs *st, const char *s, size_t n)
+{
+	char *p;
+
+	if (st->nblk == 0 || st->used + n + 1 > st->cap) {
+		size_t cap = n + 1 > 65536 ? n + 1 : 65536;
+
+		if (st->nblk == st->capblk) {
+			st->capblk = st->capblk ? 2 * st->capblk : 8;
+			st->blk = cx_xrealloc(st->blk,
+			    (size_t)st->capblk * sizeof *st->blk);
+		}
+		st->blk[st->nblk++] = cx_xmalloc(cap);
+		st->used = 0;
+		st->cap = cap;
+	}
+	p = st->blk[st->nblk - 1] + st->used;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	st->used += n + 1;
+	return p;
+}
+
+void
+rp_strs_reset(struct rp_strs *st)
+{
+	for (int i = 0; i < st->nblk; i++)
+		free(st->blk[i]);
+	free(st->blk);
+	memset(st, 0, sizeof *st);
+}
+
+/* ---- classification ---- */
+
+static int
+lookup(const char *s, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* The string at key of o copied into st, or NULL when absent or not a
+ * non-empty string. */
+static const char *
+sdup(struct rp_strs *st, const json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_string(v) || json_string_length(v) == 0)
+		return NULL;
+	return rp_strs_dup(st, json_string_value(v),
+	    strlen(json_string_value(v)));
+}
+
+static uint64_t
+hash_of(const json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (json_is_string(v) && json_string_length(v) > 0)
+		return rp_hash64(json_string_value(v), json_string_length(v));
+	if (json_is_integer(v))
+		return (uint64_t)json_integer_value(v) * 0x9E3779B97F4A7C15ULL
+		    | 1;
+	return 0;
+}
+
+/* A number of seconds at key: 0 absent (*has = 0), -1 not a number or
+ * negative, 1 ok. */
+static int
+secs(const json_t *o, const char *key, double *out, uint8_t *has)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (has)
+		*has = 0;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_number(v) || json_number_value(v) < 0 ||
+	    !isfinite(json_number_value(v)))
+		return -1;
+	*out = json_number_value(v);
+	if (has)
+		*has = 1;
+	return 1;
+}
+
+static int
+time_of(const json_t *o, const char *key, int64_t *out)
+{
+	json_t *v = json_object_get(o, key);
+
+	*out = RP_NOTIME;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v) || cx_time_parse(json_string_value(v), out))
+		return -1;
+	return 1;
+}
+
+static int
+classify_result(const json_t *rec, const json_t *r, int im,
+    struct rp_ev *ev, struct rp_strs *st, const char **err)
+{
+	const char *status = json_string_value(json_object_get(r, "status"));
+	json_t *seg, *q, *e;
+	int k = lookup(status, status_names, S_N);
+
+	if (k < 0) {
+		*err = im ? "'im.status' is not a known status" :
+		    "'sms.status' is not a known status";
+		return -1;
+	}
+	ev->kind = K_RESULT;
+	ev->sub = (uint8_t)k;
+	seg = json_object_get(r, im ? "parts" : "segments");
+	if (json_is_integer(seg) && json_integer_value(seg) >= 0 &&
+	    json_integer_value(seg) < 1000)
+		ev->segments = (int)json_integer_value(seg);
+	else if (seg != NULL && !json_is_null(seg)) {
+		*err = im ? "'im.parts' is not a count" :
+		    "'sms.segments' is not a count";
+		return -1;
+	} else
+		ev->segments = k == S_SENT || k == S_OUTBOX || k == S_DRY_RUN;
+	ev->key[BY_CHANNEL] = im ? sdup(st, rec, "channel") : "sms";
+	if (ev->key[BY_CHANNEL] == NULL)
+		ev->key[BY_CHANNEL] = "im";
+	ev->key[BY_PROVIDER] = sdup(st, r, "provider");
+	ev->key[BY_TEMPLATE] = sdup(st, rec, "template");
+	e = json_object_get(r, "error");
+	if (json_is_object(e))
+		ev->code = sdup(st, e, "code");
+	ev->cust = hash_of(r, "to");
+	if (ev->cust == 0)
+		ev->cust = hash_of(rec, "to");
+	q = json_object_get(rec, "queue");
+	if (json_is_object(q)) {
+		ev->notice = 1;
+		ev->key[BY_QUEUE] = sdup(st, q, "queue");
+	}
+	return K_RESULT;
+}
+
+static int
+classify_queue(const json_t *rec, int k, struct rp_ev *ev,
+    struct rp_strs *st, const char **err)
+{
+	ev->kind = K_QUEUE;
+	ev->sub = (uint8_t)k;
+	if (secs(rec, "wait_s", &ev->wait, &ev->has_wait) < 0) {
+		*err = "'wait_s' is not a number of seconds";
+		return -1;
+	}
+	ev->talk = -1;
+	if (secs(rec, "talk_s", &ev->talk, NULL) < 0) {
+		*err = "'talk_s' is not a number of seconds";
+		return -1;
+	}
+	ev->key[BY_CHANNEL] = "phone";
+	ev->key[BY_QUEUE] = sdup(st, rec, "queue");
+	ev->key[BY_AGENT] = sdup(st, rec, "agent");
+	ev->cust = hash_of(rec, "caller");
+	ev->contact = k == Q_CONNECT || k == Q_ABANDON || k == Q_TIMEOUT ||
+	    k == Q_MISSED || k == Q_CALLBACK;
+	return K_QUEUE;
+}
+
+static int
+classify_ticket(const json_t *rec, int k, const json_t *t,
+    struct rp_ev *ev, struct rp_strs *st, const char **err)
+{
+	json_t *c = json_object_get(t, "customer"), *cm;
+
+	ev->kind = K_TICKET;
+	ev->sub = (uint8_t)k;
+	ev->ticket = hash_of(t, "id");
+	if (ev->ticket == 0) {
+		*err = "'ticket.id' is missing";
+		return -1;
+	}
+	if (time_of(t, "created_at", &ev->created) < 0) {
+		*err = "'ticket.created_at' is not an RFC 3339 time";
+		return -1;
+	}
+	ev->status = sdup(st, t, "status");
+	ev->key[BY_CHANNEL] = sdup(st, t, "channel");
+	if (ev->key[BY_CHANNEL] == NULL)
+		ev->key[BY_CHANNEL] = "ticket";
+	if (json_is_object(c)) {
+		ev->cust = hash_of(c, "phone");
+		if (ev->cust == 0)
+			ev->cust = hash_of(c, "member_id");
+	}
+	cm = json_object_get(rec, "comment");
+	if (k == T_COMMENT && json_is_object(cm)) {
+		ev->by_agent = json_is_true(json_object_get(cm, "by_agent"));
+		ev->public_ = !json_is_false(json_object_get(cm, "public"));
+		if (ev->by_agent)
+			ev->key[BY_AGENT] = sdup(st, cm, "author");
+	}
+	return K_TICKET;
+}
+
+static int
+classify_inbound(const json_t *rec, struct rp_ev *ev, struct rp_strs *st,
+    const char **err)
+{
+	json_t *in = json_object_get(rec, "intent"), *ent, *v;
+	const char *name;
+
+	ev->kind = K_INBOUND;
+	ev->key[BY_CHANNEL] = sdup(st, rec, "channel");
+	ev->key[BY_PROVIDER] = sdup(st, rec, "provider");
+	ev->cust = hash_of(rec, "from");
+	ev->contact = 1;
+	if (!json_is_object(in))
+		return K_INBOUND;
+	name = json_string_value(json_object_get(in, "name"));
+	if (name == NULL)
+		return K_INBOUND;	/* keyword-parse found none: an error */
+	ev->key[BY_INTENT] = rp_strs_dup(st, name, strlen(name));
+	if (strcmp(name, "opt_out") == 0) {
+		ev->optout = 1;
+		ev->contact = 0;
+	} else if (strcmp(name, "csat") == 0) {
+		ent = json_object_get(in, "entities");
+		ev->contact = 0;
+		if ((v = json_object_get(ent, "satisfied")) != NULL) {
+			if (!json_is_boolean(v)) {
+				*err = "'intent.entities.satisfied' is not "
+				    "true or false";
+				return -1;
+			}
+			ev->satisfied = json_is_true(v);
+		} else {
+			json_t *sc = json_object_get(ent, "score"),
+			    *sl = json_object_get(ent, "scale");
+			json_int_t s = json_integer_value(sc),
+			    l = json_integer_value(sl);
+
+			if (!json_is_integer(sc) || !json_is_integer(sl) ||
+			    (l != 5 && l != 9 && l != 10) || s < 1 || s > l) {
+				*err = "'intent.entities' of a csat reply needs "
+				    "'score' 1 to 'scale' (5, 9 or 10)";
+				return -1;
+			}
+			ev->csat_score = (int8_t)s;
+			ev->csat_scale = (uint8_t)l;
+		}
+	} else if (strcmp(name, "opt_in") == 0) {
+		ev->contact = 0;
+	}
+	return K_INBOUND;
+}
+
+int
+rp_classify(const json_t *rec, struct rp_ev *ev, struct rp_strs *st,
+    const char **err)
+{
+	json_t *sms = json_object_get(rec, "sms"), *im = json_object_get(rec,
+	    "im"), *t;
+	const char *event = json_string_value(json_object_get(rec, "event"));
+	int k;
+
+	memset(ev, 0, sizeof *ev);
+	ev->csat_score = -1;
+	ev->satisfied = -1;
+	ev->created = RP_NOTIME;
+	if (time_of(rec, "ts", &ev->ts) < 0) {
+		*err = "'ts' is not an RFC 3339 time";
+		return -1;
+	}
+	if (json_is_object(sms) &&
+	    json_is_string(json_object_get(sms, "status")))
+		return classify_result(rec, sms, 0, ev, st, err);
+	if (json_is_object(im) &&
+	    json_is_string(json_object_get(im, "status")))
+		return classify_result(rec, im, 1, ev, st, err);
+	if (event && strcmp(event, "delivery") == 0) {
+		const char *s = json_string_value(json_object_get(rec,
+		    "status"));
+
+		if (s == NULL || (k = lookup(s, dlr_names, D_N)) < 0) {
+			*err = "'status' of a delivery receipt is not "
+			    "delivered, undelivered or failed";
+			return -1;
+		}
+		ev->kind = K_RECEIPT;
+		ev->sub = (uint8_t)k;
+		ev->key[BY_CHANNEL] = sdup(st, rec, "channel");
+		ev->key[BY_PROVIDER] = sdup(st, rec, "provider");
+		ev->code = sdup(st, rec, "error_code");
+		if (ev->code == NULL && json_is_integer(json_object_get(rec,
+		    "error_code"))) {
+			char b[32];
+			int n = snprintf(b, sizeof b, "%lld", (long long)
+			    json_integer_value(json_object_get(rec,
+			    "error_code")));
+
+			ev->code = rp_strs_dup(st, b, (size_t)n);
+		}
+		return K_RECEIPT;
+	}
+	if (event && strncmp(event, "ticket.", 7) == 0 &&
+	    json_is_object(t = json_object_get(rec, "ticket"))) {
+		if ((k = lookup(event, tev_names, T_N)) < 0) {
+			*err = "'event' is not a known ticket event";
+			return -1;
+		}
+		return classify_ticket(rec, k, t, ev, st, err);
+	}
+	if (event && (k = lookup(event, qev_names, Q_N)) >= 0)
+		return classify_queue(rec, k, ev, st, err);
+	if (event == NULL && json_is_string(json_object_get(rec, "from")) &&
+	    (json_is_string(json_object_get(rec, "text")) ||
+	    json_is_object(json_object_get(rec, "intent"))))
+		return classify_inbound(rec, ev, st, err);
+	ev->kind = K_UNKNOWN;
+	return K_UNKNOWN;
+}
+
+/* ---- hash tables keyed by a 64-bit hash (0 = empty slot) ---- */
+
+static void *
+hget(struct rp_hash *h, uint64_t key, int create, size_t size)
+{
+	size_t mask, i;
+	char *v;
+
+	if (h->cap == 0) {
+		if (!create)
+			return NULL;
+		h->cap = 1024;
+		h->size = size;
+		h->v = cx_xcalloc(h->cap, size);
+	}
+	if (create && 2 * (h->n + 1) > h->cap) {
+		struct rp_hash n = { 0 };
+
+		n.cap = 2 * h->cap;
+		n.size = size;
+		n.v = cx_xcalloc(n.cap, size);
+		for (i = 0; i < h->cap; i++) {
+			char *e = (char *)h->v + i * size;
+			uint64_t k = *(uint64_t *)e;
+
+			if (k)
+				memcpy(hget(&n, k, 1, size), e, size);
+		}
+		free(h->v);
+		*h = n;
+	}
+	mask = h->cap - 1;
+	for (i = (size_t)(key ^ (key >> 29)) & mask;; i = (i + 1) & mask) {
+		v = (char *)h->v + i * size;
+		if (*(uint64_t *)v == key)
+			return v;
+		if (*(uint64_t *)v == 0) {
+			if (!create)
+				return NULL;
+			memset(v, 0, size);
+			*(uint64_t *)v = key;
+			h->n++;
+			return v;
+		}
+	}
+}
+
+struct rp_cust *
+rp_cust_get(struct rp_agg *a, uint64_t key, int create)
+{
+	struct rp_cust *c = hget(&a->cust, key, create, sizeof *c);
+
+	if (c && !c->init) {
+		c->open = c->first = c->waiting = RP_NOTIME;
+		c->out0 = c->r0s = c->r0e = RP_NOTIME;
+		c->init = 1;
+	}
+	return c;
+}
+
+struct rp_ticket *
+rp_ticket_get(struct rp_agg *a, uint64_t key, int create)
+{
+	struct rp_ticket *t = hget(&a->tick, key, create, sizeof *t);
+
+	if (t && create && t->g == 0 && t->gts == 0) {
+		t->created = t->reply = t->accept = RP_NOTIME;
+		t->first_solve = t->last_solve = RP_NOTIME;
+		t->gts = INT64_MAX;
+		t->g = -1;
+	}
+	return t;
+}
+
+struct gslot {
+	uint64_t key;
+	int idx;
+};
+
+int
+rp_group_of(struct rp_agg *a, const char *key)
+{
+	uint64_t h = rp_hash64(key, strlen(key));
+	struct gslot *s;
+
+	/* Probe past slots of other keys with the same hash. */
+	for (;;) {
+		s = hget(&a->gidx, h, 1, sizeof *s);
+		if (s->idx == 0 || strcmp(a->g[s->idx - 1].key, key) == 0)
+			break;
+		h = h * 31 + 7 ? h * 31 + 7 : 1;
+	}
+	if (s->idx == 0) {
+		if (a->ng == a->capg) {
+			a->capg *= 2;
+			a->g = cx_xrealloc(a->g, (size_t)a->capg * sizeof *a->g);
+		}
+		memset(&a->g[a->ng], 0, sizeof a->g[0]);
+		a->g[a->ng].key = cx_xstrdup(key);
+		s->idx = ++a->ng;
+	}
+	return s->idx - 1;
+}
+
+struct rp_group *
+rp_side(struct rp_group **v, int *n, const char *key)
+{
+	for (int i = *n - 1; i >= 0; i--)
+		if (strcmp((*v)[i].key, key) == 0)
+			return &(*v)[i];
+	*v = cx_xrealloc(*v, (size_t)(*n + 1) * sizeof **v);
+	memset(&(*v)[*n], 0, sizeof **v);
+	(*v)[*n].key = cx_xstrdup(key);
+	return &(*v)[(*n)++];
+}
+
+void
+rp_agg_init(struct rp_agg *a, const struct rp_conf *c)
+{
+	memset(a, 0, sizeof *a);
+	a->conf = c;
+	a->capg = 16;
+	a->g = cx_xcalloc((size_t)a->capg, sizeof *a->g);
+	a->g[0].key = cx_xstrdup("");
+	a->ng = 1;
+	a->tmin = INT64_MAX;
+	a->tmax = INT64_MIN;
+	a->lt_hour = INT64_MIN;
+}
+
+static void
+group_free(struct rp_group *g)
+{
+	free(g->key);
+	rp_sketch_free(&g->wait);
+	rp_sketch_free(&g->resp);
+	rp_sketch_free(&g->solve);
+	for (int i = 0; i < g->nfail; i++)
+		free(g->fail[i].name);
+	for (int i = 0; i < g->nintents; i++)
+		free(g->intents[i].name);
+	free(g->fail);
+	free(g->intents);
+}
+
+void
+rp_agg_free(struct rp_agg *a)
+{
+	for (int i = 0; i < a->ng; i++)
+		group_free(&a->g[i]);
+	for (int i = 0; i < a->ndays; i++)
+		group_free(&a->days[i]);
+	for (int i = 0; i < a->nchans; i++)
+		group_free(&a->chans[i]);
+	free(a->g);
+	free(a->days);
+	free(a->chans);
+	free(a->gidx.v);
+	free(a->cust.v);
+	free(a->tick.v);
+}
+
+void
+rp_count_add(struct rp_count **v, int *n, const char *name, uint64_t k)
+{
+	for (int i = 0; i < *n; i++)
+		if (strcmp((*v)[i].name, name) == 0) {
+			(*v)[i].n += k;
+			return;
+		}
+	*v = cx_xrealloc(*v, (size_t)(*n + 1) * sizeof **v);
+	(*v)[*n].name = cx_xstrdup(name);
+	(*v)[*n].n = k;
+	(*n)++;
+}
+
+/* ---- local time: day, hour, week of an event (cached by 15 minutes,
+ * the finest step of any zone's offset) ---- */
+
+static void
+local(struct rp_agg *a, int64_t ts)
+{
+	int64_t slot = ts >= 0 ? ts / 900000 : (ts - 899999) / 900000;
+	time_t t;
+	struct tm tm;
+
+	if (slot == a->lt_hour)
+		return;
+	a->lt_hour = slot;
+	t = (time_t)(slot * 900);
+	localtime_r(&t, &tm);
+	strftime(a->lt_day, sizeof a->lt_day, "%Y-%m-%d", &tm);
+	strftime(a->lt_week, sizeof a->lt_week, "%G-W%V", &tm);
+	a->lt_h = tm.tm_hour;
+	a->lt_wday = tm.tm_wday;
+	a->lt_min = tm.tm_hour * 60 + tm.tm_min;
+}
+
+/* The end of the working day an inbound message at ts (local day, wday,
+ * minute from local()) must be answered by: today's end when it came on
+ * a weekday before the end, else the next weekday's. */
+static int64_t
+workday_deadline(const struct rp_agg *a, int64_t ts)
+{
+	time_t t = (time_t)(ts / 1000);
+	struct tm tm;
+	int add = 0, wd;
+
+	localtime_r(&t, &tm);
+	wd = tm.tm_wday;
+	if (wd == 0 || wd == 6 || tm.tm_hour * 60 + tm.tm_min >=
+	    a->conf->work_end) {
+		do {
+			add++;
+			wd = (wd + 1) % 7;
+		} while (wd == 0 || wd == 6);
+	}
+	tm.tm_mday += add;
+	tm.tm_hour = a->conf->work_end / 60;
+	tm.tm_min = a->conf->work_end % 60;
+	tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm) * 1000;
+}
+
+/* ---- applying events ---- */
+
+static double
+price_of(const struct rp_conf *c, const char *provider, const char *channel)
+{
+	for (int i = 0; i < c->nprices; i++)
+		if (provider && strcmp(c->prices[i].name, provider) == 0)
+			return c->prices[i].price;
+	for (int i = 0; i < c->nprices; i++)
+		if (channel && strcmp(c->prices[i].name, channel) == 0)
+			return c->prices[i].price;
+	return c->price;
+}
+
+/* G(x): the same statement for the total and the event's group. */
+#define G(stmt) do {							\
+	struct rp_group *g = &a->g[0];					\
+	stmt;								\
+	if (gi > 0) {							\
+		g = &a->g[gi];						\
+		stmt;							\
+	}								\
+} while (0)
+
+/* Counts the open contact of c (group og, at o) as followed, or not, by
+ * a contact at t. */
+static void
+close_open(struct rp_agg *a, int64_t o, int og, int64_t t)
+{
+	int rep = (double)(t - o) <= a->conf->repeat_s * 1000;
+
+	a->g[0].contacts++;
+	a->g[0].repeats += rep;
+	if (og > 0) {
+		a->g[og].contacts++;
+		a->g[og].repeats += rep;
+	}
+}
+
+static void
+contact(struct rp_agg *a, struct rp_cust *c, int64_t t, int gi)
+{
+	if (c->first == RP_NOTIME || t < c->first) {
+		c->first = t;
+		c->first_g = gi;
+	}
+	if (c->open != RP_NOTIME) {
+		if (t < c->open) {
+			/* Out of order: this contact came before the open
+			 * one; it is a repeat when the open one follows it
+			 * within the window. */
+			close_open(a, t, gi, c->open);
+			return;
+		}
+		close_open(a, c->open, c->open_g, t);
+	}
+	c->open = t;
+	c->open_g = gi;
+}
+
+/* Adds (sign 1) or takes back (-1) the wait from start to end. */
+static void
+resp_add(struct rp_agg *a, int64_t start, int64_t end, int gi, int sms,
+    int sign)
+{
+	double d = (double)(end - start) / 1000;
+	int sameday = sms && end <= workday_deadline(a, start);
+	uint64_t k = (uint64_t)(int64_t)sign;
+
+	G((g->resp_n += k, g->resp_sum += sign * d,
+	    rp_sketch_add(&g->resp, d, sign),
+	    g->resp_le_online += d <= a->conf->sla_online ? k : 0,
+	    g->sms_sameday += sameday ? k : 0));
+}
+
+static void
+response(struct rp_agg *a, struct rp_cust *c, int64_t t)
+{
+	resp_add(a, c->waiting, t, c->wait_g, c->wait_sms, 1);
+	if (c->r0s == RP_NOTIME) {
+		c->r0s = c->waiting;
+		c->r0e = t;
+		c->r0g = c->wait_g;
+		c->r0sms = c->wait_sms;
+	}
+	c->waiting = RP_NOTIME;
+}
+
+static void
+follow_up(struct rp_agg *a, struct rp_cust *c, int moved)
+{
+	int ng = c->notify_g;
+
+	if (!c->notified) {
+		if (!c->seen_notice && !c->orphan)
+			c->orphan = (uint8_t)(1 + moved);
+		return;
+	}
+	if (moved) {
+		a->g[0].moved++;
+		if (ng > 0)
+			a->g[ng].moved++;
+	} else {
+		a->g[0].answered_later++;
+		if (ng > 0)
+			a->g[ng].answered_later++;
+	}
+	c->notified = 0;
+}
+
+void
+rp_cust_meet(struct rp_agg *a, struct rp_cust *c, const struct rp_cust *b)
+{
+	/* b is what came after c, summed up: its first contact closes c's
+	 * open one; its first reply answers c's wait (taking back the wait
+	 * b measured from a later message); its first follow-up answers
+	 * c's pending notice. */
+	if (b->first != RP_NOTIME && c->open != RP_NOTIME) {
+		if (b->first >= c->open)
+			close_open(a, c->open, c->open_g, b->first);
+		else
+			close_open(a, b->first, b->first_g, c->open);
+	}
+	if (b->open != RP_NOTIME && (c->open == RP_NOTIME ||
+	    b->open >= c->open)) {
+		c->open = b->open;
+		c->open_g = b->open_g;
+	}
+	if (c->first == RP_NOTIME && b->first != RP_NOTIME) {
+		c->first = b->first;
+		c->first_g = b->first_g;
+	}
+	if (c->waiting != RP_NOTIME) {
+		int64_t end = RP_NOTIME;
+
+		if (b->out0 != RP_NOTIME && b->out0 >= c->waiting)
+			end = b->out0;
+		else if (b->r0s != RP_NOTIME) {
+			resp_add(a, b->r0s, b->r0e, b->r0g, b->r0sms, -1);
+			end = b->r0e;
+		}
+		if (end != RP_NOTIME) {
+			response(a, c, end);
+			c->waiting = b->waiting;
+			c->wait_g = b->wait_g;
+			c->wait_sms = b->wait_sms;
+		}
+	} else {
+		if (c->out0 == RP_NOTIME && !c->seen_in)
+			c->out0 = b->out0;
+		if (c->r0s == RP_NOTIME) {
+			c->r0s = b->r0s;
+			c->r0e = b->r0e;
+			c->r0g = b->r0g;
+			c->r0sms = b->r0sms;
+		}
+		c->waiting = b->waiting;
+		c->wait_g = b->wait_g;
+		c->wait_sms = b->wait_sms;
+	}
+	if (c->notified && b->orphan)
+		follow_up(a, c, b->orphan == 2);
+	else if (!c->seen_notice && !c->orphan)
+		c->orphan = b->orphan;
+	if (b->notified) {
+		c->notified = 1;
+		c->notify_g = b->notify_g;
+	}
+	c->seen_in |= b->seen_in;
+	c->seen_notice |= b->seen_notice;
+}
+
+static void
+apply_queue(struct rp_agg *a, const struct rp_ev *ev, int gi,
+    struct rp_cust *c, struct rp_group *day)
+{
+	const struct rp_conf *cf = a->conf;
+	double w = ev->wait;
+	int k = ev->sub, known = ev->has_wait;
+
+	G(g->q[k]++);
+	if (k == Q_TIMEOUT && cf->timeout_abandon)
+		k = Q_ABANDON;
+	if (known && (k == Q_CONNECT || k == Q_ABANDON || k == Q_TIMEOUT)) {
+		G((g->wait_sum += w, g->wait_n++,
+		    rp_sketch_add(&g->wait, w, 1)));
+		if (ev->ts != RP_NOTIME) {
+			a->hour_wait[a->lt_h] += w;
+			a->hour_wait_n[a->lt_h]++;
+		}
+	}
+	if (ev->contact && ev->ts != RP_NOTIME)
+		a->hour_vol[a->lt_h]++;
+	switch (k) {
+	case Q_CONNECT:
+		G(g->answered++);
+		if (day)
+			day->answered++;
+		if (!known) {
+			G(g->ans_unknown++);
+			break;
+		}
+		G((g->wait_ans_sum += w, g->ans_le_t += w <= cf->sl_t,
+		    g->ans_le_phone += w <= cf->sla_phone));
+		break;
+	case Q_ABANDON: {
+		int sh = known && cf->short_abandon > 0 &&
+		    w <= cf->short_abandon;
+
+		G((g->abandoned++, g->short_ab += sh));
+		if (day) {
+			day->abandoned++;
+			day->short_ab += sh;
+		}
+		if (!known) {
+			G((g->wait_unknown++, g->ab_gt_t++));
+			break;
+		}
+		G((g->wait_ab_sum += w, g->wait_ab_n++,
+		    g->ab_le_t += w <= cf->sl_t, g->ab_gt_t += w > cf->sl_t,
+		    g->ab_short_le_t += sh && w <= cf->sl_t));
+		break;
+	}
+	case Q_TIMEOUT:
+		G(g->overflow++);
+		break;
+	case Q_MISSED:
+		G(g->missed++);
+		break;
+	case Q_CALLBACK:
+		G(g->callback++);
+		break;
+	case Q_COMPLETE:
+		if (ev->talk >= 0)
+			G((g->talk_sum += ev->talk, g->talk_n++));
+		break;
+	}
+	if (c && k == Q_CONNECT)
+		follow_up(a, c, 0);
+}
+
+static void
+apply_ticket(struct rp_agg *a, const struct rp_ev *ev, int gi)
+{
+	struct rp_ticket *t = rp_ticket_get(a, ev->ticket, 1);
+	int64_t ts = ev->ts;
+
+	if (t->g < 0 || (ts != RP_NOTIME && ts < t->gts)) {
+		t->g = gi;
+		t->gts = ts == RP_NOTIME ? INT64_MAX : ts;
+	}
+	if (ev->created != RP_NOTIME &&
+	    (t->created == RP_NOTIME || ev->created < t->created))
+		t->created = ev->created;
+	if (ev->sub == T_CREATED && ev->created == RP_NOTIME && ts !=
+	    RP_NOTIME && (t->created == RP_NOTIME || ts < t->created))
+		t->created = ts;
+	if (ts == RP_NOTIME)
+		return;
+	if (ev->sub == T_COMMENT && ev->by_agent && ev->public_ &&
+	    (t->reply == RP_NOTIME || ts < t->reply))
+		t->reply = ts;
+	if (((ev->sub == T_COMMENT && ev->by_agent) ||
+	    (ev->sub != T_CREATED && ev->status &&
+	    strcmp(ev->status, "new") != 0)) &&
+	    (t->accept == RP_NOTIME || ts < t->accept))
+		t->accept = ts;
+	if (ev->sub == T_SOLVED) {
+		t->solves++;
+		if (t->first_solve == RP_NOTIME || ts < t->first_solve)
+			t->first_solve = ts;
+		if (t->last_solve == RP_NOTIME || ts > t->last_solve)
+			t->last_solve = ts;
+	}
+	if (ev->sub == T_REOPENED)
+		G(g->reopened++);
+}
+
+static int
+group_index(struct rp_agg *a, const struct rp_ev *ev)
+{
+	char key[1024];
+	size_t n = 0;
+
+	for (int i = 0; i < a->conf->nby; i++) {
+		int b = a->conf->by[i];
+		const char *v = ev->key[b];
+		char hb[4];
+
+		if (b == BY_DAY || b == BY_HOUR || b == BY_WEEK) {
+			if (ev->ts == RP_NOTIME)
+				v = "(none)";
+			else if (b == BY_DAY)
+				v = a->lt_day;
+			else if (b == BY_WEEK)
+				v = a->lt_week;
+			else {
+				snprintf(hb, sizeof hb, "%02d", a->lt_h);
+				v = hb;
+			}
+		}
+		if (v == NULL)
+			v = "(none)";
+		if (i > 0 && n < sizeof key - 1)
+			key[n++] = '\x1f';
+		for (; *v && n < sizeof key - 1; v++)
+			key[n++] = *v == '\x1f' ? ' ' : *v;
+	}
+	key[n] = '\0';
+	return rp_group_of(a, key);
+}
+
+void
+rp_apply(struct rp_agg *a, const struct rp_ev *ev)
+{
+	const struct rp_conf *cf = a->conf;
+	struct rp_cust *c = NULL;
+	struct rp_group *day = NULL;
+	int gi;
+
+	a->records++;
+	if (ev->ts != RP_NOTIME) {
+		if (ev->ts < cf->from || ev->ts >= cf->to) {
+			a->outside++;
+			return;
+		}
+		if (ev->ts < a->tmin)
+			a->tmin = ev->ts;
+		if (ev->ts > a->tmax)
+			a->tmax = ev->ts;
+		local(a, ev->ts);
+		if (ev->kind == K_QUEUE)
+			day = rp_side(&a->days, &a->ndays, a->lt_day);
+	}
+	gi = cf->nby ? group_index(a, ev) : 0;
+	if (ev->cust && ev->ts != RP_NOTIME)
+		c = rp_cust_get(a, ev->cust, 1);
+	switch (ev->kind) {
+	case K_QUEUE:
+		apply_queue(a, ev, gi, c, day);
+		break;
+	case K_RESULT: {
+		int s = ev->sub;
+		double cost = 0;
+
+		G((g->st[s]++, g->segments += (uint64_t)ev->segments));
+		rp_side(&a->chans, &a->nchans,
+		    ev->key[BY_CHANNEL])->st[s]++;
+		if (s == S_SENT) {
+			cost = ev->segments * price_of(cf,
+			    ev->key[BY_PROVIDER], ev->key[BY_CHANNEL]);
+			G((g->sent_segments += (uint64_t)ev->segments,
+			    g->cost += cost));
+		}
+		if (ev->code && (s == S_FAILED || s == S_UNKNOWN ||
+		    s == S_SUPPRESSED || s == S_DEFERRED))
+			G(rp_count_add(&g->fail, &g->nfail, ev->code, 1));
+		if (ev->ts != RP_NOTIME)
+			a->hour_vol[a->lt_h]++;
+		if (s != S_SENT && s != S_OUTBOX)
+			break;
+		if (ev->notice) {
+			G(g->notified++);
+			if (c) {
+				c->notified = 1;
+				c->notify_g = gi;
+				c->seen_notice = 1;
+			}
+		}
+		if (c && c->waiting != RP_NOTIME && ev->ts >= c->waiting)
+			response(a, c, ev->ts);
+		else if (c && !c->seen_in && c->out0 == RP_NOTIME)
+			c->out0 = ev->ts;
+		break;
+	}
+	case K_RECEIPT:
+		G(g->dlr[ev->sub]++);
+		rp_side(&a->chans, &a->nchans, ev->key[BY_CHANNEL] ?
+		    ev->key[BY_CHANNEL] : "(none)")->dlr[ev->sub]++;
+		if (ev->sub != D_DELIVERED) {
+			char b[160];
+
+			snprintf(b, sizeof b, "%s:%s", ev->key[BY_PROVIDER] ?
+			    ev->key[BY_PROVIDER] : "receipt", ev->code ?
+			    ev->code : ev->sub == D_FAILED ? "failed" :
+			    "undelivered");
+			G(rp_count_add(&g->fail, &g->nfail, b, 1));
+		}
+		break;
+	case K_INBOUND: {
+		int sms = ev->key[BY_CHANNEL] &&
+		    strcmp(ev->key[BY_CHANNEL], "sms") == 0;
+
+		if (ev->ts != RP_NOTIME)
+			a->hour_vol[a->lt_h]++;
+		if (ev->key[BY_INTENT])
+			G(rp_count_add(&g->intents, &g->nintents,
+			    ev->key[BY_INTENT], 1));
+		if (ev->csat_scale)
+			G(g->csat[ev->csat_scale][ev->csat_score]++);
+		else if (ev->satisfied >= 0)
+			G(g->csat[0][ev->satisfied]++);
+		if (ev->optout)
+			G(g->optouts++);
+		if (!ev->contact)
+			break;
+		G(g->inbound++);
+		if (c == NULL)
+			break;	/* no customer or no time: no wait to measure */
+		G(g->inbound_sms += sms);
+		if (c->waiting == RP_NOTIME) {
+			c->waiting = ev->ts;
+			c->wait_g = gi;
+			c->wait_sms = (uint8_t)sms;
+		}
+		c->seen_in = 1;
+		follow_up(a, c, 1);
+		break;
+	}
+	case K_TICKET:
+		apply_ticket(a, ev, gi);
+		break;
+	}
+	if (c && ev->contact)
+		contact(a, c, ev->ts, gi);
+}
+
+void
+rp_finish(struct rp_agg *a)
+{
+	const struct rp_conf *cf = a->conf;
+	int64_t end = cf->to != INT64_MAX ? cf->to : a->tmax;
+	double w = cf->repeat_s * 1000;
+
+	for (size_t i = 0; i < a->cust.cap; i++) {
+		struct rp_cust *c = (struct rp_cust *)a->cust.v + i;
+		int gi;
+
+		if (c->key == 0)
+			continue;
+		if (c->open != RP_NOTIME) {
+			int done = (double)(end - c->open) >= w;
+
+			gi = c->open_g;
+			if (done || cf->uncensored)
+				G(g->contacts++);
+			else
+				G(g->censored++);
+		}
+		if (c->waiting != RP_NOTIME) {
+			gi = c->wait_g;
+			G(g->unanswered++);
+		}
+	}
+	for (size_t i = 0; i < a->tick.cap; i++) {
+		struct rp_ticket *t = (struct rp_ticket *)a->tick.v + i;
+		int gi = t->g < 0 ? 0 : t->g;
+		int64_t s = cf->resolution_full ? t->last_solve :
+		    t->first_solve;
+
+		if (t->key == 0)
+			continue;
+		G(g->tickets++);
+		if (t->created != RP_NOTIME && t->reply != RP_NOTIME &&
+		    t->reply >= t->created)
+			G((g->replied++, g->reply_sum +=
+			    (double)(t->reply - t->created) / 1000));
+		if (t->created != RP_NOTIME && t->accept != RP_NOTIME &&
+		    t->accept >= t->created)
+			G((g->accepted++, g->accepted_le +=
+			    (double)(t->accept - t->created) / 1000 <=
+			    cf->sla_ticket));
+		if (t->solves == 0)
+			continue;
+		if (t->created == RP_NOTIME || s < t->created) {
+			G((g->solved++, g->solved_unknown++));
+			continue;
+		}
+		G((g->solved++,
+		    g->solve_sum += (double)(s - t->created) / 1000,
+		    rp_sketch_add(&g->solve, (double)(s - t->created) / 1000,
+		    1)));
+	}
+}

@@ -1,0 +1,274 @@
+#!/usr/bin/env bats
+# cx-report: the golden set (hand-checked figures for every metric), the
+# edge cases, the service-level variants, formats, masking, --by, --jobs,
+# --partial/--merge, bad input
+
+load lib
+
+setup() { setup_tmp; }
+teardown() { teardown_tmp; }
+
+D=$TOP/tests/data/cx-report
+GEN=$TOP/bench/cx-report-gen.py
+
+# check_expect FILE JSON: every "PATH<TAB>VALUE" line of FILE holds in JSON
+# (numbers equal within 1e-9 relative).
+check_expect() {
+	local n=0 bad=0 p v g
+	while IFS='	' read -r p v; do
+		case $p in '#'* | '') continue ;; esac
+		n=$((n + 1))
+		g=$(jq -c "$p" "$2")
+		if ! jq -n --argjson g "$g" --argjson w "$v" '
+		    def eq(a; b): if (a|type) == "number" and (b|type) == "number"
+		      then ((a - b) | fabs) <= 1e-9 * ([1, (b|fabs)] | max)
+		      elif (a|type) == "array" and (b|type) == "array" then
+		        (a|length) == (b|length) and
+		        ([range(a|length) as $i | eq(a[$i]; b[$i])] | all)
+		      elif (a|type) == "object" and (b|type) == "object" then
+		        (a|keys) == (b|keys) and ([a|keys[] as $k | eq(a[$k]; b[$k])] | all)
+		      else a == b end;
+		    eq($g; $w)' | grep -qx true; then
+			printf 'mismatch %s: got %s want %s\n' "$p" "$g" "$v" >&2
+			bad=$((bad + 1))
+		fi
+	done < "$1"
+	printf '# %s figures checked\n' "$n" >&3
+	[ "$n" -gt 0 ] && [ "$bad" -eq 0 ]
+}
+
+@test "golden set: every metric equals its hand-checked figure" {
+	cp "$D/golden.ini" "$CXKIT_CONFIG"
+	cx-report -f json < "$D/golden.ndjson" > "$T/out.json" 2> "$T/err" || status=$?
+	expect_eq "${status:-0}" 1
+	check_expect "$D/golden.expect" "$T/out.json"
+}
+
+@test "bad input: the line and the field are named, unknown shapes summed up, the rest counted" {
+	run_in "$(cat "$D/golden.ndjson")
+" cx-report -f json
+	expect_eq "$status" 1
+	[[ $stderr_out == *"<stdin>:25: not JSON"* ]]
+	[[ $stderr_out == *"<stdin>:26: record skipped: 'wait_s' is not a number of seconds"* ]]
+	[[ $stderr_out == *"1 records of unknown shape skipped (the first at <stdin>:24"* ]]
+	expect_eq "$(jqo '.hotline.total.answered')" 2
+}
+
+@test "--rejects keeps the bad lines byte for byte" {
+	cx-report -f json --rejects "$T/rej" < "$D/golden.ndjson" > /dev/null 2>&1 || true
+	expect_eq "$(cat "$T/rej")" 'not json
+{"id":"x","event":"connect","call_id":"c9","wait_s":"ten"}'
+}
+
+@test "unknown shapes alone: exit 0, summary on stderr" {
+	run_in '{"a":1}
+{"event":"lunch"}
+' cx-report -f json
+	expect_eq "$status" 0
+	[[ $stderr_out == *"2 records of unknown shape skipped"* ]]
+	expect_eq "$(jqo -c '[.report.records, .report.unknown]')" '[2,2]'
+}
+
+@test "no events: zeros, and null for every rate" {
+	run_in '' cx-report -f json
+	expect_eq "$status" 0
+	expect_eq "$(jqo -c '.hotline.total | [.offered, .abandon_rate, .service_level]')" '[0,null,null]'
+	expect_eq "$(jqo -c '[.wait.total.p90_wait_s, .messaging.total.delivery_rate, .outcomes.total.repeat_rate, .report.from]')" '[null,null,null,null]'
+}
+
+@test "one event: one answered call" {
+	run_in '{"ts":"2026-10-01T09:00:00Z","event":"connect","call_id":"c1","caller":"+8613800000001","wait_s":12}
+' cx-report -f json
+	expect_eq "$(jqo -c '.hotline.total | [.offered, .answered, .abandon_rate, .service_level]')" '[1,1,0,1]'
+	expect_eq "$(jqo -c '.wait.total | [.asa_s, .avg_wait_s]')" '[12,12]'
+	# the quantile is within the sketch's 1 %
+	jqo -e '.wait.total.p50_wait_s | . >= 11.88 and . <= 12.12'
+}
+
+@test "events out of order: the same counts and averages" {
+	grep '^{"id"' "$D/golden.ndjson" | grep -v '"ten"' > "$T/in"
+	cp "$D/golden.ini" "$CXKIT_CONFIG"
+	cx-report -f json < "$T/in" > "$T/a.json"
+	tac "$T/in" | cx-report -f json > "$T/b.json"
+	for s in hotline wait messaging; do
+		expect_eq "$(jq -c ".$s" "$T/b.json")" "$(jq -c ".$s" "$T/a.json")"
+	done
+	expect_eq "$(jq -c '.responsiveness.total | [.tickets, .solved, .avg_resolution_s, .avg_ticket_first_reply_s]' "$T/b.json")" '[2,2,14400,3600]'
+	# the caller who called, then wrote: still one repeat contact
+	expect_eq "$(jq -c '.outcomes.total | [.contacts, .repeat_contacts]' "$T/b.json")" '[1,1]'
+}
+
+@test "time-zone day boundaries: --tz decides the day" {
+	in='{"ts":"2026-10-01T15:59:59Z","event":"connect","call_id":"a","wait_s":1}
+{"ts":"2026-10-01T16:00:00Z","event":"abandon","call_id":"b","wait_s":30}
+'
+	run_in "$in" cx-report -f json --by day
+	expect_eq "$(jqo -c '[.hotline.groups[] | [.day, .offered]]')" '[["2026-10-01",2]]'
+	run_in "$in" cx-report -f json --by day --tz Asia/Shanghai
+	expect_eq "$(jqo -c '[.hotline.groups[] | [.day, .offered, .abandon_rate]]')" '[["2026-10-01",1,0],["2026-10-02",1,1]]'
+	expect_eq "$(jqo -c '.series.abandon_by_day.labels')" '["2026-10-01","2026-10-02"]'
+	run_in "$in" cx-report -f json --by hour --tz Asia/Shanghai
+	expect_eq "$(jqo -c '[.hotline.groups[].hour]')" '["00","23"]'
+	run_in "$in" cx-report -f json --from 2026-10-02 --tz Asia/Shanghai
+	expect_eq "$(jqo -c '[.hotline.total.offered, .report.outside]')" '[1,1]'
+}
+
+# domain.md 3.3's worked example: 1000 answered, 860 within 20 s; 60
+# abandoned, 20 within 20 s, 10 within 5 s.
+sl_input() {
+	awk 'BEGIN {
+	    for (i = 0; i < 1000; i++) printf "{\"event\":\"connect\",\"call_id\":\"a%d\",\"wait_s\":%d}\n", i, i < 860 ? 10 : 40
+	    for (i = 0; i < 60; i++) printf "{\"event\":\"abandon\",\"call_id\":\"b%d\",\"wait_s\":%d}\n", i, i < 10 ? 3 : i < 20 ? 15 : 60 }'
+}
+
+@test "service level: the five formulas and the abandon rate, short abandons in or out" {
+	sl_input > "$T/in"
+	for f in icmi:0.8301886792 answered:0.86 offered:0.8113207547 neutral:0.8269230769 short:0.819047619; do
+		got=$(cx-report -f json --sl-formula "${f%%:*}" < "$T/in" | jq '.hotline.total.service_level')
+		jq -en "($got - ${f#*:}) | fabs < 1e-9" > /dev/null || { echo "${f%%:*}: $got" >&2; false; }
+	done
+	expect_eq "$(cx-report -f json --short-abandon 0 < "$T/in" | jq -c '.hotline.total | [.short_abandoned, (.abandon_rate * 1e6 | round)]')" '[0,56604]'
+	expect_eq "$(cx-report -f json < "$T/in" | jq -c '.hotline.total | [.short_abandoned, (.abandon_rate * 1e6 | round)]')" '[10,47619]'
+	expect_eq "$(cx-report -f json --sl-threshold 5 --sl-formula answered < "$T/in" | jq '.hotline.total.service_level')" 0
+}
+
+@test "conventions: timeouts as abandons, repeat window, uncensored, delivery base, full resolution" {
+	cp "$D/golden.ini" "$CXKIT_CONFIG"
+	grep '^{"id"' "$D/golden.ndjson" | grep -v '"ten"' > "$T/in"
+	expect_eq "$(cx-report -f json --timeout-as abandon < "$T/in" | jq -c '.hotline.total | [.offered, .abandoned, .overflow]')" '[5,3,0]'
+	expect_eq "$(cx-report -f json --uncensored < "$T/in" | jq -c '.outcomes.total | [.contacts, .repeat_contacts, .open_windows]')" '[8,1,0]'
+	# 86.4 s: the call and the message 600 s later are two contacts, no repeat
+	expect_eq "$(cx-report -f json --repeat-days 0.001 < "$T/in" | jq -c '.outcomes.total | [.contacts, .repeat_contacts]')" '[8,0]'
+	expect_eq "$(cx-report -f json --delivery-base sent < "$T/in" | jq -c '.messaging.total.delivery_rate * 3 | round')" 1
+	run_in '{"ts":"2026-10-01T10:00:00Z","event":"ticket.solved","ticket":{"id":"T","created_at":"2026-10-01T09:00:00Z"}}
+{"ts":"2026-10-01T11:00:00Z","event":"ticket.reopened","ticket":{"id":"T","created_at":"2026-10-01T09:00:00Z"}}
+{"ts":"2026-10-01T12:00:00Z","event":"ticket.solved","ticket":{"id":"T","created_at":"2026-10-01T09:00:00Z"}}
+' cx-report -f json
+	expect_eq "$(jqo -c '.responsiveness.total | [.solved, .avg_resolution_s, .reopened]')" '[1,3600,1]'
+	expect_eq "$(printf '%s\n' '{"ts":"2026-10-01T10:00:00Z","event":"ticket.solved","ticket":{"id":"T","created_at":"2026-10-01T09:00:00Z"}}' '{"ts":"2026-10-01T12:00:00Z","event":"ticket.solved","ticket":{"id":"T","created_at":"2026-10-01T09:00:00Z"}}' | cx-report -f json --resolution full | jq .responsiveness.total.avg_resolution_s)" 10800
+}
+
+@test "SMS answered the same working day: after hours and at weekends it is the next weekday" {
+	config '[sla]
+workday_end = 18:00'
+	# Thursday 17:00 answered 17:30: same day; Friday 19:00 answered
+	# Monday 10:00: same working day; Tuesday 09:00 answered Wednesday: not
+	run_in '{"ts":"2026-10-01T17:00:00Z","channel":"sms","from":"+8613800000001","text":"a"}
+{"ts":"2026-10-01T17:30:00Z","to":"+8613800000001","sms":{"status":"sent","segments":1}}
+{"ts":"2026-10-02T19:00:00Z","channel":"sms","from":"+8613800000002","text":"b"}
+{"ts":"2026-10-05T10:00:00Z","to":"+8613800000002","sms":{"status":"sent","segments":1}}
+{"ts":"2026-10-06T09:00:00Z","channel":"sms","from":"+8613800000003","text":"c"}
+{"ts":"2026-10-07T09:00:00Z","to":"+8613800000003","sms":{"status":"sent","segments":1}}
+' cx-report -f json
+	expect_eq "$(jqo -c '.responsiveness.total | [.inbound_sms, .replied, (.sms_same_day * 3 | round), .online_sla]')" '[3,3,2,0]'
+}
+
+@test "--by channel,queue: one row a group, then the total" {
+	grep '^{"id"' "$D/golden.ndjson" | grep -v '"ten"' > "$T/in"
+	run_in "$(cat "$T/in")" cx-report -f json --by channel,queue
+	expect_eq "$(jqo -c '[.hotline.groups[] | [.channel, .queue, .offered]]')" '[["phone","sales",1],["phone","support",3]]'
+	expect_eq "$(jqo -c '.hotline.total.offered')" 4
+	expect_eq "$(jqo -c '[.messaging.groups[] | [.channel, .queue, .sent]]')" '[["sms","(none)",1],["sms","sales",1],["wecom","(none)",1]]'
+}
+
+@test "names and numbers are masked unless --show-pii" {
+	in='{"ts":"2026-10-01T09:00:00Z","event":"connect","call_id":"a","wait_s":1,"agent":"Wang Fang","queue":"+8613800138000"}
+'
+	run_in "$in" cx-report -f json --by agent,queue
+	expect_eq "$(jqo -c '.hotline.groups[0] | [.agent, .queue]')" '["W***","+86*******8000"]'
+	run_in "$in" cx-report -f json --by agent,queue --show-pii
+	expect_eq "$(jqo -c '.hotline.groups[0] | [.agent, .queue]')" '["Wang Fang","+8613800138000"]'
+}
+
+@test "table: CJK counts two cells, numbers right-aligned, no colour when not a terminal" {
+	run_in '{"ts":"2026-10-01T09:00:00Z","event":"connect","call_id":"a","wait_s":1,"agent":"王芳"}
+{"ts":"2026-10-01T09:00:00Z","event":"connect","call_id":"b","wait_s":100,"agent":"Li"}
+' cx-report -f table --by agent --show-pii
+	expect_eq "$status" 0
+	[[ $output != *$'\033'* ]]
+	# every line of the Hotline table is as wide, in cells, as its header
+	printf '%s\n' "$output" | sed -n '/^Hotline$/,/^$/p' | sed '1d;/^$/d' > "$T/t"
+	python3 -c '
+import sys, unicodedata
+w = [sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in l.rstrip("\n")) for l in open(sys.argv[1])]
+assert len(w) == 4 and len(set(w)) == 1, w' "$T/t"
+	grep -q '^王芳 ' "$T/t"
+}
+
+@test "CSV: formulas escaped, quotes doubled; Markdown and HTML escape what they print" {
+	in='{"ts":"2026-10-01T09:00:00Z","event":"connect","call_id":"a","wait_s":1,"queue":"=HYPERLINK(\"x\")"}
+{"ts":"2026-10-01T09:00:00Z","event":"connect","call_id":"b","wait_s":1,"queue":"<script>alert(1)</script>|x"}
+'
+	run_in "$in" cx-report -f csv --by queue
+	[[ $output == *"hotline,\"'=HYPERLINK(\"\"x\"\")\",1,"* ]]
+	run_in "$in" cx-report -f html --by queue
+	[[ $output != *"<script>"* ]]
+	[[ $output == *"&lt;script&gt;alert(1)&lt;/script&gt;|x"* ]]
+	run_in "$in" cx-report -f markdown --by queue
+	[[ $output == *'&lt;script&gt;alert(1)&lt;/script&gt;\|x'* ]]
+}
+
+@test "HTML: one self-contained page with five SVG charts, no script, nothing fetched" {
+	grep '^{"id"' "$D/golden.ndjson" | grep -v '"ten"' | cx-report -f html > "$T/r.html"
+	expect_eq "$(grep -c '<svg ' "$T/r.html")" 5
+	! grep -qiE '<script|src=|href=|@import|url\(' "$T/r.html"
+}
+
+@test "--jobs 2 and --alloc libc give the same report as one job" {
+	python3 "$GEN" 30000 7 > "$T/in"
+	cx-report -f json < "$T/in" > "$T/a"
+	cx-report -f json -j 2 < "$T/in" > "$T/b"
+	cx-report -f json -j 3 --alloc libc < "$T/in" > "$T/c"
+	cmp "$T/a" "$T/b"
+	cmp "$T/a" "$T/c"
+}
+
+@test "--partial/--merge over 4 shards equals one run" {
+	python3 "$GEN" 40000 3 > "$T/in"
+	cx-report -f json --by channel,day < "$T/in" > "$T/one"
+	# shards in time order, as split(1) cuts a log
+	split -n l/4 "$T/in" "$T/s."
+	for s in "$T"/s.*; do cx-report --partial --by channel,day < "$s"; done > "$T/parts"
+	expect_eq "$(wc -l < "$T/parts")" 4
+	cx-report --merge -f json --by channel,day < "$T/parts" > "$T/merged"
+	cmp "$T/one" "$T/merged"
+	# shards by customer (hashing the number), as a map-reduce would key them
+	for k in 0 1 2 3; do
+		awk -v k=$k '{ match($0, /"(caller|from|to|phone)":"[^"]*"/); s = substr($0, RSTART, RLENGTH); h = 0
+		    for (i = 1; i <= length(s); i++) h = (h * 31 + index("0123456789+", substr(s, i, 1))) % 4
+		    if (h == k) print }' "$T/in" | cx-report --partial --by channel,day
+	done | cx-report --merge -f json --by channel,day > "$T/merged2"
+	cmp "$T/one" "$T/merged2"
+	# a tree of merges
+	head -2 "$T/parts" | cx-report --merge --partial --by channel,day > "$T/p12"
+	{ cat "$T/p12"; tail -2 "$T/parts"; } | cx-report --merge -f json --by channel,day | cmp - "$T/one"
+}
+
+@test "--merge refuses a partial made with other conventions, and junk" {
+	echo '{"event":"connect","call_id":"a","wait_s":1}' | cx-report --partial > "$T/p"
+	run_in "$(cat "$T/p")
+" cx-report --merge --by channel -f json
+	expect_eq "$status" 1
+	[[ $stderr_out == *"<stdin>:1: not a partial result of cx-report: made with other options"* ]]
+	run_in '{"cx_report_partial":1}
+' cx-report --merge -f json
+	expect_eq "$status" 1
+	# a partial broken at its end adds nothing, not its first half
+	jq -c '.tickets = [["x"]]' "$T/p" > "$T/broken"
+	run_in "$(cat "$T/p" "$T/broken")
+" cx-report --merge -f json
+	expect_eq "$status" 1
+	expect_eq "$(jqo -c '.hotline.total.answered')" 1
+}
+
+@test "usage errors exit 2" {
+	for a in "--by colour" "--format xml" "--tz Mars/Base" "--sl-formula best" "--from yesterday" "--jobs 0" "extra"; do
+		run_in '' cx-report $a
+		expect_eq "$status" 2
+	done
+	config '[report]
+nonsense = 1'
+	run_in '' cx-report
+	expect_eq "$status" 2
+	[[ $stderr_out == *"nonsense"* ]]
+}
