@@ -82,7 +82,7 @@ echo "not messaged: $(jq -c '[.caller, .queue.skipped]' "$demo/skipped.ndjson")"
 echo "normalised queue events for cx-report: $(wc -l < "$demo/queue-events.ndjson")"
 
 say "... and sms-send sends them (the outbox here)"
-sms-send -q < "$demo/queue-req.ndjson" | jq -c '{id, sms: .sms.status}'
+sms-send -q < "$demo/queue-req.ndjson" | tee "$demo/queue-sent.ndjson" | jq -c '{id, sms: .sms.status}'
 tail -n 2 "$demo/outbox/sms.ndjson" | jq -r '"\(.to)  \(.text)"'
 say "The replies become tickets (ticket-sync push, the local store)"
 set +e
@@ -144,15 +144,12 @@ echo "its stdout, through keyword-parse --record (the duplicate written once, th
 CXKIT_CONFIG=/dev/null keyword-parse --record < "$demo/inbound.ndjson" |
     jq -c '{id, from, text, intent: .intent.name}'
 say "The morning report: cx-report on every record of this flow"
-cat > "$demo/calls.ndjson" <<'Q'
-{"id":"call-1","ts":"2025-10-01T09:00:20+08:00","event":"connect","call_id":"c1","queue":"support","caller":"+8613800138000","wait_s":12,"agent":"Wang Fang"}
-{"id":"call-2","ts":"2025-10-01T09:03:00+08:00","event":"abandon","call_id":"c2","queue":"support","caller":"+8613911112222","wait_s":95}
-{"id":"call-3","ts":"2025-10-01T09:04:00+08:00","event":"abandon","call_id":"c3","queue":"support","caller":"+447700900123","wait_s":3}
-{"id":"call-4","ts":"2025-10-01T09:10:00+08:00","event":"connect","call_id":"c4","queue":"sales","caller":"+85291234567","wait_s":41,"agent":"Li Lei"}
-{"id":"call-5","ts":"2025-10-01T09:12:00+08:00","event":"timeout","call_id":"c5","queue":"support","caller":"+14155552671","wait_s":300}
-Q
-cat "$demo/calls.ndjson" "$demo/out.ndjson" "$demo/intents.ndjson" |
-    cx-report -f table --by channel
-cat "$demo/calls.ndjson" "$demo/out.ndjson" "$demo/intents.ndjson" |
-    cx-report -f html > "$demo/report.html"
+# The queue events queue-notify normalised from the queue_log, its notices
+# as sms-send sent them, the other SMS results, the replies with their
+# intents, the ticket events and what msg-recv received.
+set -- "$demo/queue-events.ndjson" "$demo/queue-sent.ndjson" \
+    "$demo/out.ndjson" "$demo/intents.ndjson" "$demo/events.ndjson" \
+    "$demo/inbound.ndjson"
+cat "$@" | cx-report -f table --by channel
+cat "$@" | cx-report -f html > "$demo/report.html"
 echo "(and as one HTML page with charts: $(grep -c '<svg ' "$demo/report.html") SVG charts, $(wc -c < "$demo/report.html") bytes)"
