@@ -10,115 +10,16 @@
 # dlr_url pointing at msg-recv comes back as a delivery receipt whose
 # record_id is the record's id.  Prints TAP.
 set -u
-
-BEARERBOX=/usr/sbin/bearerbox
-SMSBOX=/usr/sbin/smsbox
-FAKESMSC=/usr/lib/kannel/test/fakesmsc
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-
-skip() { echo "1..0 # SKIP $*"; exit 0; }
-command -v msg-recv >/dev/null 2>&1 || skip "msg-recv not built"
-command -v sms-send >/dev/null 2>&1 || skip "sms-send not built"
-command -v jq >/dev/null 2>&1 || skip "jq missing"
-[ -x "$BEARERBOX" ] && [ -x "$SMSBOX" ] || skip "kannel not installed"
-[ -x "$FAKESMSC" ] || skip "kannel-extras (fakesmsc) not installed"
-command -v stdbuf >/dev/null 2>&1 || skip "stdbuf missing"
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cxkit-kannel-recv.XXXXXX") || exit 2
-pids=()
-stop() {
-	local p
-	{ exec 3>&-; } 2>/dev/null
-	# msg-recv, smsbox, then bearerbox (which ends fakesmsc's connection)
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		for _ in $(seq 50); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -9 "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	if [ -n "${KEEP:-}" ]; then
-		echo "# kept $tmp" >&2
-	else
-		rm -rf "$tmp"
-	fi
-}
-trap stop EXIT
-trap 'exit 1' INT TERM HUP
-
-# n free loopback TCP ports, distinct (all bound at once, then released)
-free_ports() {
-	"$PY" - "$1" <<'EOF'
-import socket, sys
-ss = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    ss.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in ss))
-EOF
-}
-
-# wait_for SECONDS CMD...: until CMD succeeds
-wait_for() {
-	local t=$1
-	shift
-	for _ in $(seq $((t * 10))); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-read -r admin_port box_port smsc_port send_port recv_port <<<"$(free_ports 5)"
-
-cat > "$tmp/kannel.conf" <<EOF
-group = core
-admin-port = $admin_port
-admin-interface = 127.0.0.1
-admin-password = cxkit-admin
-admin-allow-ip = 127.0.0.1
-smsbox-port = $box_port
-smsbox-interface = 127.0.0.1
-box-allow-ip = 127.0.0.1
-log-file = $tmp/bearerbox.log
-log-level = 1
-access-log = $tmp/bearerbox-access.log
-
-group = smsc
-smsc = fake
-smsc-id = fake
-port = $smsc_port
-our-host = 127.0.0.1
-connect-allow-ip = 127.0.0.1
-
-group = smsbox
-bearerbox-host = 127.0.0.1
-bearerbox-port = $box_port
-sendsms-port = $send_port
-sendsms-interface = 127.0.0.1
-mo-recode = true
-log-file = $tmp/smsbox.log
-log-level = 1
-access-log = $tmp/smsbox-access.log
-
-group = sendsms-user
-username = cxkit
-password = s3cret-kannel
-max-messages = 10
-concatenation = true
-
-group = sms-service
+. "$(dirname "$0")/kannel-lib.bash"
+kannel_need msg-recv sms-send
+kannel_setup kannel-recv
+kannel_ports
+recv_port=$spare_port
+kannel_conf "mo-recode = true" "group = sms-service
 keyword = default
 catch-all = true
 max-messages = 0
-get-url = "http://127.0.0.1:$recv_port/kn/mo?token=kn-token&from=%p&to=%P&text=%a&id=%I&ts=%T"
-EOF
+get-url = \"http://127.0.0.1:$recv_port/kn/mo?token=kn-token&from=%p&to=%P&text=%a&id=%I&ts=%T\""
 
 export CXKIT_CONFIG=$tmp/config.ini CXKIT_STATE=$tmp/state.db
 export XDG_CONFIG_HOME=$tmp/xdg-config XDG_STATE_HOME=$tmp/xdg-state
@@ -144,34 +45,7 @@ chmod 600 "$CXKIT_CONFIG"
 cd "$tmp" || exit 2
 msg-recv --listen "127.0.0.1:$recv_port" -v > "$tmp/recv.ndjson" 2> "$tmp/recv.err" &
 pids=($! "${pids[@]}")
-"$BEARERBOX" "$tmp/kannel.conf" > "$tmp/bearerbox.out" 2>&1 &
-pids=($! "${pids[@]}")
-if ! wait_for 10 curl -sf -o /dev/null \
-    "http://127.0.0.1:$admin_port/status.txt?password=cxkit-admin"; then
-	echo "1..0 # SKIP bearerbox did not start (see $tmp/bearerbox.out)"
-	exit 0
-fi
-# fakesmsc reads MOs from a FIFO this shell keeps open for writing, since
-# fakesmsc dies when its stdin ends.
-mkfifo "$tmp/mo"
-exec 3<>"$tmp/mo"
-stdbuf -i0 -o0 -e0 "$FAKESMSC" -H 127.0.0.1 -r "$smsc_port" -i 0 \
-    < "$tmp/mo" > "$tmp/fakesmsc.log" 2>&1 &
-pids=($! "${pids[@]}")
-"$SMSBOX" "$tmp/kannel.conf" > "$tmp/smsbox.out" 2>&1 &
-pids=($! "${pids[@]}")
-
-ready() {
-	local st
-	st=$(curl -sf "http://127.0.0.1:$admin_port/status.txt?password=cxkit-admin") || return 1
-	grep -q 'fake\[fake\].*online' <<<"$st" || return 1
-	grep -q 'smsbox:.*on-line' <<<"$st" || return 1
-	curl -s -o /dev/null "http://127.0.0.1:$send_port/"
-}
-if ! wait_for 15 ready; then
-	echo "1..0 # SKIP Kannel did not become ready (see $tmp)"
-	exit 0
-fi
+kannel_start
 
 echo "1..5"
 n=0
