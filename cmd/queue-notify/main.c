@@ -263,6 +263,8 @@ struct run {
 	struct ht queues, calls, agents, pending, cool, dnn, tzc;
 	json_t **out;
 	size_t nout, capout;
+	struct call **fresh;	/* waiting calls not yet in queue_calls */
+	size_t nfresh, capfresh;
 	cx_ms clock, mono_at, next_due;
 	unsigned long agents_gen;	/* bumped by every agent change */
 	unsigned long synced;		/* lineno at the last commit */
@@ -441,6 +443,8 @@ struct call {
 	cx_ms enter;
 	long position, pbx_ewt, notified_ewt;
 	int nnotice, waiting, connected, skip_said;
+	int stored;		/* its queue_calls row is in the state store */
+	long fresh;		/* 1 + its index in run->fresh, else 0 */
 };
 
 struct pend {
@@ -558,14 +562,29 @@ static const char *classify(struct run *run, const struct policy *p,
     const char *caller, char e164[CX_PHONE_MAX]);
 
 /* The call context in the state store: a restart still knows who is
- * waiting (only ENTERQUEUE names the caller). */
+ * waiting (only ENTERQUEUE names the caller).  A call that enters is
+ * written with the commit that precedes the next output (calls_store()),
+ * so the many calls that enter and leave between two commits cost no
+ * write at all; what leaves the process is never ahead of the state. */
 static void
-call_db_put(struct run *run, const struct call *c)
+call_db_put(struct run *run, struct call *c)
+{
+	if (run->db == NULL || c->fresh)
+		return;
+	if (run->nfresh == run->capfresh) {
+		run->capfresh = run->capfresh ? run->capfresh * 2 : 256;
+		run->fresh = cx_xrealloc(run->fresh, run->capfresh *
+		    sizeof *run->fresh);
+	}
+	run->fresh[run->nfresh++] = c;
+	c->fresh = (long)run->nfresh;
+}
+
+static void
+call_db_write(struct run *run, struct call *c)
 {
 	sqlite3_stmt *s = run->cins;
 
-	if (run->db == NULL)
-		return;
 	tx_open(run);
 	sqlite3_bind_text(s, 1, c->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, c->caller, -1, SQLITE_STATIC);
@@ -576,25 +595,46 @@ call_db_put(struct run *run, const struct call *c)
 	if (sqlite3_step(s) != SQLITE_DONE)
 		state_fail(run, "INSERT queue_calls");
 	sqlite3_reset(s);
+	c->stored = 1;
+}
+
+/* Writes the calls that entered since the last commit and still wait. */
+static void
+calls_store(struct run *run)
+{
+	for (size_t i = 0; i < run->nfresh; i++) {
+		struct call *c = run->fresh[i];
+
+		if (c == NULL)
+			continue;
+		c->fresh = 0;
+		if (c->waiting)
+			call_db_write(run, c);
+	}
+	run->nfresh = 0;
 }
 
 static void
-call_db_del(struct run *run, const char *id)
+call_db_del(struct run *run, struct call *c)
 {
-	if (run->db == NULL)
+	if (c->fresh) {
+		run->fresh[c->fresh - 1] = NULL;
+		c->fresh = 0;
+	}
+	if (run->db == NULL || !c->stored)
 		return;
 	tx_open(run);
-	sqlite3_bind_text(run->cdel, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(run->cdel, 1, c->id, -1, SQLITE_STATIC);
 	if (sqlite3_step(run->cdel) != SQLITE_DONE)
 		state_fail(run, "DELETE queue_calls");
 	sqlite3_reset(run->cdel);
+	c->stored = 0;
 }
 
 static void
 call_end(struct run *run, struct call *c)
 {
-	if (c->waiting)
-		call_db_del(run, c->id);
+	call_db_del(run, c);
 	wait_remove(c);
 	ht_del(&run->calls, c->id);
 	call_free(c);
@@ -624,6 +664,7 @@ tx_open(struct run *run)
 static void
 sync_out(struct run *run)
 {
+	calls_store(run);
 	if (run->in_tx) {
 		if (sqlite3_exec(run->db, "COMMIT", NULL, NULL, NULL) !=
 		    SQLITE_OK)
@@ -816,6 +857,7 @@ calls_load(struct run *run)
 		c->pbx_ewt = -1;
 		c->notified_ewt = -1;
 		c->waiting = 1;
+		c->stored = 1;
 		if (q->nwait == q->capwait) {
 			q->capwait = q->capwait ? q->capwait * 2 : 16;
 			q->wait = cx_xrealloc(q->wait, q->capwait *
@@ -1512,7 +1554,7 @@ handle(struct run *run, struct qn_event *ev)
 		}
 		{
 			if (c->waiting)
-				call_db_del(run, c->id);
+				call_db_del(run, c);
 			wait_remove(c);
 			if (!c->connected)
 				q->busy++;
@@ -1895,6 +1937,7 @@ main(int argc, char *argv[])
 	ht_free(&run.dnn, NULL);
 	ht_free(&run.tzc, free);
 	free(run.out);
+	free(run.fresh);
 	cx_state_close(run.st);
 	cx_config_free(run.cfg);
 	return cx_finish();
