@@ -281,6 +281,8 @@ struct chunk {
 	uint64_t unknown;
 	unsigned long first_unknown;
 	struct rp_strs st;
+	char *scratch;		/* rp_scan()'s */
+	size_t scap;
 	int state;		/* 0 free, 1 to parse, 2 parsing, 3 parsed */
 	int eof;
 };
@@ -298,6 +300,26 @@ add_bad(struct chunk *c, unsigned long line, const char *why, size_t off,
 	    strlen(why)), off, len };
 }
 
+/* Adds what rp_classify_fields() made of the record at line. */
+static void
+classified(struct chunk *c, int kind, const char *err, unsigned long line,
+    size_t off, size_t len)
+{
+	if (kind < 0) {
+		char why[200];
+
+		snprintf(why, sizeof why, "record skipped: %s", err);
+		add_bad(c, line, why, off, len);
+	} else if (kind == K_UNKNOWN) {
+		if (c->unknown++ == 0)
+			c->first_unknown = line;
+	} else {
+		c->ev[c->nev++].line = line;
+	}
+}
+
+/* Each line is read by rp_scan() (scan.c), without a tree; the few it
+ * is not sure of are read by jansson, which also words the errors. */
 static void
 parse_chunk(struct chunk *c, int use_arena)
 {
@@ -312,6 +334,7 @@ parse_chunk(struct chunk *c, int use_arena)
 		json_error_t jerr;
 		json_t *rec;
 		const char *err = NULL;
+		struct rp_fields f;
 		int kind;
 
 		line++;
@@ -326,6 +349,18 @@ parse_chunk(struct chunk *c, int use_arena)
 			c->ev = cx_xrealloc(c->ev, (size_t)c->capev *
 			    sizeof *c->ev);
 		}
+		if (c->scap < 2 * (end - off) + 64) {
+			c->scap = 2 * (end - off) + 64;
+			free(c->scratch);
+			c->scratch = cx_xmalloc(c->scap);
+		}
+		if (rp_scan(c->buf + off, end - off, &f, c->scratch)) {
+			kind = rp_classify_fields(&f, &c->ev[c->nev], &c->st,
+			    &err);
+			classified(c, kind, err, line, off, end - off);
+			off = end + 1;
+			continue;
+		}
 		rec = json_loadb(c->buf + off, end - off, 0, &jerr);
 		if (rec == NULL || !json_is_object(rec)) {
 			char why[200];
@@ -336,17 +371,9 @@ parse_chunk(struct chunk *c, int use_arena)
 			else
 				snprintf(why, sizeof why, "not a JSON object");
 			add_bad(c, line, why, off, end - off);
-		} else if ((kind = rp_classify(rec, &c->ev[c->nev], &c->st,
-		    &err)) < 0) {
-			char why[200];
-
-			snprintf(why, sizeof why, "record skipped: %s", err);
-			add_bad(c, line, why, off, end - off);
-		} else if (kind == K_UNKNOWN) {
-			if (c->unknown++ == 0)
-				c->first_unknown = line;
 		} else {
-			c->ev[c->nev++].line = line;
+			kind = rp_classify(rec, &c->ev[c->nev], &c->st, &err);
+			classified(c, kind, err, line, off, end - off);
 		}
 		json_decref(rec);
 		arena.used = 0;
@@ -503,6 +530,7 @@ read_records(struct run *run)
 		free(c.buf);
 		free(c.ev);
 		free(c.bad);
+		free(c.scratch);
 		cx_buf_free(&carry);
 		return;
 	}
@@ -548,6 +576,7 @@ read_records(struct run *run)
 		free(run->ring[i].buf);
 		free(run->ring[i].ev);
 		free(run->ring[i].bad);
+		free(run->ring[i].scratch);
 	}
 	free(run->ring);
 	cx_buf_free(&carry);
