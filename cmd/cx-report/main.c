@@ -9,10 +9,12 @@
  * the whole month.  See cx-report(1) and cxkit(7).
  *
  * Input is read in blocks of whole lines; with --jobs N, N threads parse
- * and classify blocks (jansson, the expensive part) while this thread adds
- * the classified events up in input order, so the report does not depend
- * on N.  jansson's allocator is process-wide: each thread bumps through
- * its own arena, reset after every record (--alloc=arena, the default).
+ * and classify blocks and count their lines (scan.c reads the fields
+ * without a tree; jansson reads the few lines it is not sure of) while
+ * this thread adds the classified events up in input order, so the report
+ * does not depend on N.  jansson's allocator is process-wide: each thread
+ * bumps through its own arena, reset after every record (--alloc=arena,
+ * the default).
  */
 #include <argp.h>
 #include <errno.h>
@@ -273,7 +275,7 @@ struct bad {
 struct chunk {
 	char *buf;
 	size_t len, cap;
-	unsigned long line0;	/* number of the first line, minus 1 */
+	unsigned long nlines;	/* lines in buf (parse_chunk counts them) */
 	struct rp_ev *ev;
 	int nev, capev;
 	struct bad *bad;
@@ -323,7 +325,8 @@ classified(struct chunk *c, int kind, const char *err, unsigned long line,
 static void
 parse_chunk(struct chunk *c, int use_arena)
 {
-	unsigned long line = c->line0;
+	unsigned long line = 0;	/* numbers within the chunk: the thread
+				 * that applies it adds the lines before */
 	size_t off = 0;
 
 	if (use_arena)
@@ -379,6 +382,7 @@ parse_chunk(struct chunk *c, int use_arena)
 		arena.used = 0;
 		off = end + 1;
 	}
+	c->nlines = line;
 }
 
 /* ---- the run ---- */
@@ -388,6 +392,7 @@ struct run {
 	struct rp_agg agg;
 	FILE *rejects;
 	uint64_t bad;
+	unsigned long line;	/* lines of the chunks applied */
 	/* threads */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -403,7 +408,7 @@ apply_chunk(struct run *run, struct chunk *c)
 	for (int i = 0; i < c->nbad; i++) {
 		struct bad *b = &c->bad[i];
 
-		cx_err(NULL, "<stdin>:%lu: %s", b->line, b->why);
+		cx_err(NULL, "<stdin>:%lu: %s", run->line + b->line, b->why);
 		cx_status_fail();
 		run->bad++;
 		if (run->rejects) {
@@ -411,10 +416,13 @@ apply_chunk(struct run *run, struct chunk *c)
 			fputc('\n', run->rejects);
 		}
 	}
-	for (int i = 0; i < c->nev; i++)
+	for (int i = 0; i < c->nev; i++) {
+		c->ev[i].line += run->line;
 		rp_apply(&run->agg, &c->ev[i]);
+	}
 	if (c->unknown && run->agg.unknown == 0)
-		run->agg.first_unknown = c->first_unknown;
+		run->agg.first_unknown = run->line + c->first_unknown;
+	run->line += c->nlines;
 	run->agg.unknown += c->unknown;
 	run->agg.records += c->unknown + (uint64_t)c->nbad;
 	run->agg.bad += (uint64_t)c->nbad;
@@ -429,7 +437,7 @@ apply_chunk(struct run *run, struct chunk *c)
  * until BLOCK bytes or the end.  Returns 0 at the end of input with
  * nothing read. */
 static int
-fill_chunk(struct chunk *c, struct cx_buf *carry, unsigned long *line)
+fill_chunk(struct chunk *c, struct cx_buf *carry)
 {
 	size_t last;
 	ssize_t n;
@@ -471,11 +479,6 @@ fill_chunk(struct chunk *c, struct cx_buf *carry, unsigned long *line)
 	}
 	cx_buf_add(carry, c->buf + last, c->len - last);
 	c->len = last;
-	c->line0 = *line;
-	for (size_t k = 0; k < c->len; k++)
-		*line += c->buf[k] == '\n';
-	if (eof && c->len && c->buf[c->len - 1] != '\n')
-		(*line)++;
 	c->eof = eof;
 	return !(eof && c->len == 0);
 }
@@ -515,7 +518,7 @@ static void
 read_records(struct run *run)
 {
 	struct cx_buf carry = { 0 };
-	unsigned long line = 0, seq = 0, applied = 0;
+	unsigned long seq = 0, applied = 0;
 	int jobs = run->o->jobs, more = 1;
 	pthread_t th[64];
 
@@ -523,7 +526,7 @@ read_records(struct run *run)
 		struct chunk c = { 0 };
 
 		while (more) {
-			more = fill_chunk(&c, &carry, &line) && !c.eof;
+			more = fill_chunk(&c, &carry) && !c.eof;
 			parse_chunk(&c, !run->o->libc_alloc);
 			apply_chunk(run, &c);
 		}
@@ -548,7 +551,7 @@ read_records(struct run *run)
 		if (more && seq - applied < (unsigned long)run->nring) {
 			slot = (int)(seq % (unsigned long)run->nring);
 			c = &run->ring[slot];
-			more = fill_chunk(c, &carry, &line) && !c->eof;
+			more = fill_chunk(c, &carry) && !c->eof;
 			pthread_mutex_lock(&run->mu);
 			run->seq_of[slot] = seq++;
 			c->state = 1;
