@@ -82,7 +82,7 @@ rp_strs_reset(struct rp_strs *st)
 	memset(st, 0, sizeof *st);
 }
 
-/* ---- classification ---- */
+/* ---- classification (of the fields read by scan.c) ---- */
 
 static int
 lookup(const char *s, const char *const *names, int n)
@@ -93,71 +93,70 @@ lookup(const char *s, const char *const *names, int n)
 	return -1;
 }
 
-/* The string at key of o copied into st, or NULL when absent or not a
- * non-empty string. */
-static const char *
-sdup(struct rp_strs *st, const json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
+#define FV(id) (&f->v[(id)])
 
-	if (!json_is_string(v) || json_string_length(v) == 0)
+/* The string v copied into st, or NULL when absent or not a non-empty
+ * string. */
+static const char *
+sdup(struct rp_strs *st, const struct rp_fv *v)
+{
+	if (v->t != FT_STR || v->n == 0)
 		return NULL;
-	return rp_strs_dup(st, json_string_value(v),
-	    strlen(json_string_value(v)));
+	return rp_strs_dup(st, v->s, v->n);
+}
+
+static const char *
+sval(const struct rp_fv *v)
+{
+	return v->t == FT_STR ? v->s : NULL;
 }
 
 static uint64_t
-hash_of(const json_t *o, const char *key)
+hash_of(const struct rp_fv *v)
 {
-	json_t *v = json_object_get(o, key);
-
-	if (json_is_string(v) && json_string_length(v) > 0)
-		return rp_hash64(json_string_value(v), json_string_length(v));
-	if (json_is_integer(v))
-		return (uint64_t)json_integer_value(v) * 0x9E3779B97F4A7C15ULL
-		    | 1;
+	if (v->t == FT_STR && v->n > 0)
+		return rp_hash64(v->s, v->n);
+	if (v->t == FT_INT)
+		return (uint64_t)v->i * 0x9E3779B97F4A7C15ULL | 1;
 	return 0;
 }
 
-/* A number of seconds at key: 0 absent (*has = 0), -1 not a number or
+/* A number of seconds: 0 absent (*has = 0), -1 not a number or
  * negative, 1 ok. */
 static int
-secs(const json_t *o, const char *key, double *out, uint8_t *has)
+secs(const struct rp_fv *v, double *out, uint8_t *has)
 {
-	json_t *v = json_object_get(o, key);
-
 	if (has)
 		*has = 0;
-	if (v == NULL || json_is_null(v))
+	if (v->t == FT_ABSENT || v->t == FT_NULL)
 		return 0;
-	if (!json_is_number(v) || json_number_value(v) < 0 ||
-	    !isfinite(json_number_value(v)))
+	if ((v->t != FT_INT && v->t != FT_REAL) || v->d < 0 ||
+	    !isfinite(v->d))
 		return -1;
-	*out = json_number_value(v);
+	*out = v->d;
 	if (has)
 		*has = 1;
 	return 1;
 }
 
 static int
-time_of(const json_t *o, const char *key, int64_t *out)
+time_of(const struct rp_fv *v, int64_t *out)
 {
-	json_t *v = json_object_get(o, key);
-
 	*out = RP_NOTIME;
-	if (v == NULL || json_is_null(v))
+	if (v->t == FT_ABSENT || v->t == FT_NULL)
 		return 0;
-	if (!json_is_string(v) || cx_time_parse(json_string_value(v), out))
+	if (v->t != FT_STR || cx_time_parse(v->s, out))
 		return -1;
 	return 1;
 }
 
 static int
-classify_result(const json_t *rec, const json_t *r, int im,
-    struct rp_ev *ev, struct rp_strs *st, const char **err)
+classify_result(const struct rp_fields *f, int im, struct rp_ev *ev,
+    struct rp_strs *st, const char **err)
 {
-	const char *status = json_string_value(json_object_get(r, "status"));
-	json_t *seg, *q, *e;
+	int r = im ? F_IM_STATUS : F_SMS_STATUS;
+	const char *status = sval(FV(r + R_STATUS));
+	const struct rp_fv *seg = FV(r + R_COUNT);
 	int k = lookup(status, status_names, S_N);
 
 	if (k < 0) {
@@ -167,110 +166,103 @@ classify_result(const json_t *rec, const json_t *r, int im,
 	}
 	ev->kind = K_RESULT;
 	ev->sub = (uint8_t)k;
-	seg = json_object_get(r, im ? "parts" : "segments");
-	if (json_is_integer(seg) && json_integer_value(seg) >= 0 &&
-	    json_integer_value(seg) < 1000)
-		ev->segments = (int)json_integer_value(seg);
-	else if (seg != NULL && !json_is_null(seg)) {
+	if (seg->t == FT_INT && seg->i >= 0 && seg->i < 1000)
+		ev->segments = (int)seg->i;
+	else if (seg->t != FT_ABSENT && seg->t != FT_NULL) {
 		*err = im ? "'im.parts' is not a count" :
 		    "'sms.segments' is not a count";
 		return -1;
 	} else
 		ev->segments = k == S_SENT || k == S_OUTBOX || k == S_DRY_RUN;
-	ev->key[BY_CHANNEL] = im ? sdup(st, rec, "channel") : "sms";
+	ev->key[BY_CHANNEL] = im ? sdup(st, FV(F_CHANNEL)) : "sms";
 	if (ev->key[BY_CHANNEL] == NULL)
 		ev->key[BY_CHANNEL] = "im";
-	ev->key[BY_PROVIDER] = sdup(st, r, "provider");
-	ev->key[BY_TEMPLATE] = sdup(st, rec, "template");
-	e = json_object_get(r, "error");
-	if (json_is_object(e))
-		ev->code = sdup(st, e, "code");
-	ev->cust = hash_of(r, "to");
+	ev->key[BY_PROVIDER] = sdup(st, FV(r + R_PROVIDER));
+	ev->key[BY_TEMPLATE] = sdup(st, FV(F_TEMPLATE));
+	if (FV(r + R_ERROR)->t == FT_OBJ)
+		ev->code = sdup(st, FV(r + R_ERROR_CODE));
+	ev->cust = hash_of(FV(r + R_TO));
 	if (ev->cust == 0)
-		ev->cust = hash_of(rec, "to");
-	q = json_object_get(rec, "queue");
-	if (json_is_object(q)) {
+		ev->cust = hash_of(FV(F_TO));
+	if (FV(F_QUEUE)->t == FT_OBJ) {
 		ev->notice = 1;
-		ev->key[BY_QUEUE] = sdup(st, q, "queue");
+		ev->key[BY_QUEUE] = sdup(st, FV(F_QUEUE_QUEUE));
 	}
 	return K_RESULT;
 }
 
 static int
-classify_queue(const json_t *rec, int k, struct rp_ev *ev,
+classify_queue(const struct rp_fields *f, int k, struct rp_ev *ev,
     struct rp_strs *st, const char **err)
 {
 	ev->kind = K_QUEUE;
 	ev->sub = (uint8_t)k;
-	if (secs(rec, "wait_s", &ev->wait, &ev->has_wait) < 0) {
+	if (secs(FV(F_WAIT_S), &ev->wait, &ev->has_wait) < 0) {
 		*err = "'wait_s' is not a number of seconds";
 		return -1;
 	}
 	ev->talk = -1;
-	if (secs(rec, "talk_s", &ev->talk, NULL) < 0) {
+	if (secs(FV(F_TALK_S), &ev->talk, NULL) < 0) {
 		*err = "'talk_s' is not a number of seconds";
 		return -1;
 	}
 	ev->key[BY_CHANNEL] = "phone";
-	ev->key[BY_QUEUE] = sdup(st, rec, "queue");
-	ev->key[BY_AGENT] = sdup(st, rec, "agent");
-	ev->cust = hash_of(rec, "caller");
+	ev->key[BY_QUEUE] = sdup(st, FV(F_QUEUE));
+	ev->key[BY_AGENT] = sdup(st, FV(F_AGENT));
+	ev->cust = hash_of(FV(F_CALLER));
 	ev->contact = k == Q_CONNECT || k == Q_ABANDON || k == Q_TIMEOUT ||
 	    k == Q_MISSED || k == Q_CALLBACK;
 	return K_QUEUE;
 }
 
 static int
-classify_ticket(const json_t *rec, int k, const json_t *t,
-    struct rp_ev *ev, struct rp_strs *st, const char **err)
+classify_ticket(const struct rp_fields *f, int k, struct rp_ev *ev,
+    struct rp_strs *st, const char **err)
 {
-	json_t *c = json_object_get(t, "customer"), *cm;
-
 	ev->kind = K_TICKET;
 	ev->sub = (uint8_t)k;
-	ev->ticket = hash_of(t, "id");
+	ev->ticket = hash_of(FV(F_T_ID));
 	if (ev->ticket == 0) {
 		*err = "'ticket.id' is missing";
 		return -1;
 	}
-	if (time_of(t, "created_at", &ev->created) < 0) {
+	if (time_of(FV(F_T_CREATED_AT), &ev->created) < 0) {
 		*err = "'ticket.created_at' is not an RFC 3339 time";
 		return -1;
 	}
-	ev->status = sdup(st, t, "status");
-	ev->key[BY_CHANNEL] = sdup(st, t, "channel");
+	ev->status = sdup(st, FV(F_T_STATUS));
+	ev->key[BY_CHANNEL] = sdup(st, FV(F_T_CHANNEL));
 	if (ev->key[BY_CHANNEL] == NULL)
 		ev->key[BY_CHANNEL] = "ticket";
-	if (json_is_object(c)) {
-		ev->cust = hash_of(c, "phone");
+	if (FV(F_T_CUSTOMER)->t == FT_OBJ) {
+		ev->cust = hash_of(FV(F_T_C_PHONE));
 		if (ev->cust == 0)
-			ev->cust = hash_of(c, "member_id");
+			ev->cust = hash_of(FV(F_T_C_MEMBER_ID));
 	}
-	cm = json_object_get(rec, "comment");
-	if (k == T_COMMENT && json_is_object(cm)) {
-		ev->by_agent = json_is_true(json_object_get(cm, "by_agent"));
-		ev->public_ = !json_is_false(json_object_get(cm, "public"));
+	if (k == T_COMMENT && FV(F_COMMENT)->t == FT_OBJ) {
+		ev->by_agent = FV(F_CM_BY_AGENT)->t == FT_TRUE;
+		ev->public_ = FV(F_CM_PUBLIC)->t != FT_FALSE;
 		if (ev->by_agent)
-			ev->key[BY_AGENT] = sdup(st, cm, "author");
+			ev->key[BY_AGENT] = sdup(st, FV(F_CM_AUTHOR));
 	}
 	return K_TICKET;
 }
 
 static int
-classify_inbound(const json_t *rec, struct rp_ev *ev, struct rp_strs *st,
-    const char **err)
+classify_inbound(const struct rp_fields *f, struct rp_ev *ev,
+    struct rp_strs *st, const char **err)
 {
-	json_t *in = json_object_get(rec, "intent"), *ent, *v;
+	const struct rp_fv *v;
 	const char *name;
 
 	ev->kind = K_INBOUND;
-	ev->key[BY_CHANNEL] = sdup(st, rec, "channel");
-	ev->key[BY_PROVIDER] = sdup(st, rec, "provider");
-	ev->cust = hash_of(rec, "from");
+	ev->key[BY_CHANNEL] = sdup(st, FV(F_CHANNEL));
+	ev->key[BY_PROVIDER] = sdup(st, FV(F_PROVIDER));
+	ev->cust = hash_of(FV(F_FROM));
 	ev->contact = 1;
-	if (!json_is_object(in))
+	if (FV(F_INTENT)->t != FT_OBJ)
 		return K_INBOUND;
-	name = json_string_value(json_object_get(in, "name"));
+	name = sval(FV(F_IN_NAME));
 	if (name == NULL)
 		return K_INBOUND;	/* keyword-parse found none: an error */
 	ev->key[BY_INTENT] = rp_strs_dup(st, name, strlen(name));
@@ -278,22 +270,23 @@ classify_inbound(const json_t *rec, struct rp_ev *ev, struct rp_strs *st,
 		ev->optout = 1;
 		ev->contact = 0;
 	} else if (strcmp(name, "csat") == 0) {
-		ent = json_object_get(in, "entities");
+		/* (the entities' fields are absent unless it is an
+		 * object) */
 		ev->contact = 0;
-		if ((v = json_object_get(ent, "satisfied")) != NULL) {
-			if (!json_is_boolean(v)) {
+		if ((v = FV(F_IN_E_SATISFIED))->t != FT_ABSENT) {
+			if (v->t != FT_TRUE && v->t != FT_FALSE) {
 				*err = "'intent.entities.satisfied' is not "
 				    "true or false";
 				return -1;
 			}
-			ev->satisfied = json_is_true(v);
+			ev->satisfied = v->t == FT_TRUE;
 		} else {
-			json_t *sc = json_object_get(ent, "score"),
-			    *sl = json_object_get(ent, "scale");
-			json_int_t s = json_integer_value(sc),
-			    l = json_integer_value(sl);
+			const struct rp_fv *sc = FV(F_IN_E_SCORE),
+			    *sl = FV(F_IN_E_SCALE);
+			int64_t s = sc->t == FT_INT ? sc->i : 0,
+			    l = sl->t == FT_INT ? sl->i : 0;
 
-			if (!json_is_integer(sc) || !json_is_integer(sl) ||
+			if (sc->t != FT_INT || sl->t != FT_INT ||
 			    (l != 5 && l != 9 && l != 10) || s < 1 || s > l) {
 				*err = "'intent.entities' of a csat reply needs "
 				    "'score' 1 to 'scale' (5, 9 or 10)";
@@ -309,31 +302,26 @@ classify_inbound(const json_t *rec, struct rp_ev *ev, struct rp_strs *st,
 }
 
 int
-rp_classify(const json_t *rec, struct rp_ev *ev, struct rp_strs *st,
-    const char **err)
+rp_classify_fields(const struct rp_fields *f, struct rp_ev *ev,
+    struct rp_strs *st, const char **err)
 {
-	json_t *sms = json_object_get(rec, "sms"), *im = json_object_get(rec,
-	    "im"), *t;
-	const char *event = json_string_value(json_object_get(rec, "event"));
+	const char *event = sval(FV(F_EVENT));
 	int k;
 
 	memset(ev, 0, sizeof *ev);
 	ev->csat_score = -1;
 	ev->satisfied = -1;
 	ev->created = RP_NOTIME;
-	if (time_of(rec, "ts", &ev->ts) < 0) {
+	if (time_of(FV(F_TS), &ev->ts) < 0) {
 		*err = "'ts' is not an RFC 3339 time";
 		return -1;
 	}
-	if (json_is_object(sms) &&
-	    json_is_string(json_object_get(sms, "status")))
-		return classify_result(rec, sms, 0, ev, st, err);
-	if (json_is_object(im) &&
-	    json_is_string(json_object_get(im, "status")))
-		return classify_result(rec, im, 1, ev, st, err);
+	if (FV(F_SMS)->t == FT_OBJ && FV(F_SMS_STATUS)->t == FT_STR)
+		return classify_result(f, 0, ev, st, err);
+	if (FV(F_IM)->t == FT_OBJ && FV(F_IM_STATUS)->t == FT_STR)
+		return classify_result(f, 1, ev, st, err);
 	if (event && strcmp(event, "delivery") == 0) {
-		const char *s = json_string_value(json_object_get(rec,
-		    "status"));
+		const char *s = sval(FV(F_STATUS));
 
 		if (s == NULL || (k = lookup(s, dlr_names, D_N)) < 0) {
 			*err = "'status' of a delivery receipt is not "
@@ -342,36 +330,43 @@ rp_classify(const json_t *rec, struct rp_ev *ev, struct rp_strs *st,
 		}
 		ev->kind = K_RECEIPT;
 		ev->sub = (uint8_t)k;
-		ev->key[BY_CHANNEL] = sdup(st, rec, "channel");
-		ev->key[BY_PROVIDER] = sdup(st, rec, "provider");
-		ev->code = sdup(st, rec, "error_code");
-		if (ev->code == NULL && json_is_integer(json_object_get(rec,
-		    "error_code"))) {
+		ev->key[BY_CHANNEL] = sdup(st, FV(F_CHANNEL));
+		ev->key[BY_PROVIDER] = sdup(st, FV(F_PROVIDER));
+		ev->code = sdup(st, FV(F_ERROR_CODE));
+		if (ev->code == NULL && FV(F_ERROR_CODE)->t == FT_INT) {
 			char b[32];
-			int n = snprintf(b, sizeof b, "%lld", (long long)
-			    json_integer_value(json_object_get(rec,
-			    "error_code")));
+			int n = snprintf(b, sizeof b, "%lld",
+			    (long long)FV(F_ERROR_CODE)->i);
 
 			ev->code = rp_strs_dup(st, b, (size_t)n);
 		}
 		return K_RECEIPT;
 	}
 	if (event && strncmp(event, "ticket.", 7) == 0 &&
-	    json_is_object(t = json_object_get(rec, "ticket"))) {
+	    FV(F_TICKET)->t == FT_OBJ) {
 		if ((k = lookup(event, tev_names, T_N)) < 0) {
 			*err = "'event' is not a known ticket event";
 			return -1;
 		}
-		return classify_ticket(rec, k, t, ev, st, err);
+		return classify_ticket(f, k, ev, st, err);
 	}
 	if (event && (k = lookup(event, qev_names, Q_N)) >= 0)
-		return classify_queue(rec, k, ev, st, err);
-	if (event == NULL && json_is_string(json_object_get(rec, "from")) &&
-	    (json_is_string(json_object_get(rec, "text")) ||
-	    json_is_object(json_object_get(rec, "intent"))))
-		return classify_inbound(rec, ev, st, err);
+		return classify_queue(f, k, ev, st, err);
+	if (event == NULL && FV(F_FROM)->t == FT_STR &&
+	    (FV(F_TEXT)->t == FT_STR || FV(F_INTENT)->t == FT_OBJ))
+		return classify_inbound(f, ev, st, err);
 	ev->kind = K_UNKNOWN;
 	return K_UNKNOWN;
+}
+
+int
+rp_classify(const json_t *rec, struct rp_ev *ev, struct rp_strs *st,
+    const char **err)
+{
+	struct rp_fields f;
+
+	rp_fields_from_json(rec, &f);
+	return rp_classify_fields(&f, ev, st, err);
 }
 
 /* ---- hash tables keyed by a 64-bit hash (0 = empty slot) ---- */

@@ -9,10 +9,12 @@
  * the whole month.  See cx-report(1) and cxkit(7).
  *
  * Input is read in blocks of whole lines; with --jobs N, N threads parse
- * and classify blocks (jansson, the expensive part) while this thread adds
- * the classified events up in input order, so the report does not depend
- * on N.  jansson's allocator is process-wide: each thread bumps through
- * its own arena, reset after every record (--alloc=arena, the default).
+ * and classify blocks and count their lines (scan.c reads the fields
+ * without a tree; jansson reads the few lines it is not sure of) while
+ * this thread adds the classified events up in input order, so the report
+ * does not depend on N.  jansson's allocator is process-wide: each thread
+ * bumps through its own arena, reset after every record (--alloc=arena,
+ * the default).
  */
 #include <argp.h>
 #include <errno.h>
@@ -273,7 +275,7 @@ struct bad {
 struct chunk {
 	char *buf;
 	size_t len, cap;
-	unsigned long line0;	/* number of the first line, minus 1 */
+	unsigned long nlines;	/* lines in buf (parse_chunk counts them) */
 	struct rp_ev *ev;
 	int nev, capev;
 	struct bad *bad;
@@ -281,6 +283,8 @@ struct chunk {
 	uint64_t unknown;
 	unsigned long first_unknown;
 	struct rp_strs st;
+	char *scratch;		/* rp_scan()'s */
+	size_t scap;
 	int state;		/* 0 free, 1 to parse, 2 parsing, 3 parsed */
 	int eof;
 };
@@ -298,10 +302,31 @@ add_bad(struct chunk *c, unsigned long line, const char *why, size_t off,
 	    strlen(why)), off, len };
 }
 
+/* Adds what rp_classify_fields() made of the record at line. */
+static void
+classified(struct chunk *c, int kind, const char *err, unsigned long line,
+    size_t off, size_t len)
+{
+	if (kind < 0) {
+		char why[200];
+
+		snprintf(why, sizeof why, "record skipped: %s", err);
+		add_bad(c, line, why, off, len);
+	} else if (kind == K_UNKNOWN) {
+		if (c->unknown++ == 0)
+			c->first_unknown = line;
+	} else {
+		c->ev[c->nev++].line = line;
+	}
+}
+
+/* Each line is read by rp_scan() (scan.c), without a tree; the few it
+ * is not sure of are read by jansson, which also words the errors. */
 static void
 parse_chunk(struct chunk *c, int use_arena)
 {
-	unsigned long line = c->line0;
+	unsigned long line = 0;	/* numbers within the chunk: the thread
+				 * that applies it adds the lines before */
 	size_t off = 0;
 
 	if (use_arena)
@@ -312,6 +337,7 @@ parse_chunk(struct chunk *c, int use_arena)
 		json_error_t jerr;
 		json_t *rec;
 		const char *err = NULL;
+		struct rp_fields f;
 		int kind;
 
 		line++;
@@ -326,6 +352,18 @@ parse_chunk(struct chunk *c, int use_arena)
 			c->ev = cx_xrealloc(c->ev, (size_t)c->capev *
 			    sizeof *c->ev);
 		}
+		if (c->scap < 2 * (end - off) + 64) {
+			c->scap = 2 * (end - off) + 64;
+			free(c->scratch);
+			c->scratch = cx_xmalloc(c->scap);
+		}
+		if (rp_scan(c->buf + off, end - off, &f, c->scratch)) {
+			kind = rp_classify_fields(&f, &c->ev[c->nev], &c->st,
+			    &err);
+			classified(c, kind, err, line, off, end - off);
+			off = end + 1;
+			continue;
+		}
 		rec = json_loadb(c->buf + off, end - off, 0, &jerr);
 		if (rec == NULL || !json_is_object(rec)) {
 			char why[200];
@@ -336,22 +374,15 @@ parse_chunk(struct chunk *c, int use_arena)
 			else
 				snprintf(why, sizeof why, "not a JSON object");
 			add_bad(c, line, why, off, end - off);
-		} else if ((kind = rp_classify(rec, &c->ev[c->nev], &c->st,
-		    &err)) < 0) {
-			char why[200];
-
-			snprintf(why, sizeof why, "record skipped: %s", err);
-			add_bad(c, line, why, off, end - off);
-		} else if (kind == K_UNKNOWN) {
-			if (c->unknown++ == 0)
-				c->first_unknown = line;
 		} else {
-			c->ev[c->nev++].line = line;
+			kind = rp_classify(rec, &c->ev[c->nev], &c->st, &err);
+			classified(c, kind, err, line, off, end - off);
 		}
 		json_decref(rec);
 		arena.used = 0;
 		off = end + 1;
 	}
+	c->nlines = line;
 }
 
 /* ---- the run ---- */
@@ -361,6 +392,7 @@ struct run {
 	struct rp_agg agg;
 	FILE *rejects;
 	uint64_t bad;
+	unsigned long line;	/* lines of the chunks applied */
 	/* threads */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -376,7 +408,7 @@ apply_chunk(struct run *run, struct chunk *c)
 	for (int i = 0; i < c->nbad; i++) {
 		struct bad *b = &c->bad[i];
 
-		cx_err(NULL, "<stdin>:%lu: %s", b->line, b->why);
+		cx_err(NULL, "<stdin>:%lu: %s", run->line + b->line, b->why);
 		cx_status_fail();
 		run->bad++;
 		if (run->rejects) {
@@ -384,10 +416,13 @@ apply_chunk(struct run *run, struct chunk *c)
 			fputc('\n', run->rejects);
 		}
 	}
-	for (int i = 0; i < c->nev; i++)
+	for (int i = 0; i < c->nev; i++) {
+		c->ev[i].line += run->line;
 		rp_apply(&run->agg, &c->ev[i]);
+	}
 	if (c->unknown && run->agg.unknown == 0)
-		run->agg.first_unknown = c->first_unknown;
+		run->agg.first_unknown = run->line + c->first_unknown;
+	run->line += c->nlines;
 	run->agg.unknown += c->unknown;
 	run->agg.records += c->unknown + (uint64_t)c->nbad;
 	run->agg.bad += (uint64_t)c->nbad;
@@ -402,7 +437,7 @@ apply_chunk(struct run *run, struct chunk *c)
  * until BLOCK bytes or the end.  Returns 0 at the end of input with
  * nothing read. */
 static int
-fill_chunk(struct chunk *c, struct cx_buf *carry, unsigned long *line)
+fill_chunk(struct chunk *c, struct cx_buf *carry)
 {
 	size_t last;
 	ssize_t n;
@@ -444,11 +479,6 @@ fill_chunk(struct chunk *c, struct cx_buf *carry, unsigned long *line)
 	}
 	cx_buf_add(carry, c->buf + last, c->len - last);
 	c->len = last;
-	c->line0 = *line;
-	for (size_t k = 0; k < c->len; k++)
-		*line += c->buf[k] == '\n';
-	if (eof && c->len && c->buf[c->len - 1] != '\n')
-		(*line)++;
 	c->eof = eof;
 	return !(eof && c->len == 0);
 }
@@ -488,7 +518,7 @@ static void
 read_records(struct run *run)
 {
 	struct cx_buf carry = { 0 };
-	unsigned long line = 0, seq = 0, applied = 0;
+	unsigned long seq = 0, applied = 0;
 	int jobs = run->o->jobs, more = 1;
 	pthread_t th[64];
 
@@ -496,13 +526,14 @@ read_records(struct run *run)
 		struct chunk c = { 0 };
 
 		while (more) {
-			more = fill_chunk(&c, &carry, &line) && !c.eof;
+			more = fill_chunk(&c, &carry) && !c.eof;
 			parse_chunk(&c, !run->o->libc_alloc);
 			apply_chunk(run, &c);
 		}
 		free(c.buf);
 		free(c.ev);
 		free(c.bad);
+		free(c.scratch);
 		cx_buf_free(&carry);
 		return;
 	}
@@ -520,7 +551,7 @@ read_records(struct run *run)
 		if (more && seq - applied < (unsigned long)run->nring) {
 			slot = (int)(seq % (unsigned long)run->nring);
 			c = &run->ring[slot];
-			more = fill_chunk(c, &carry, &line) && !c->eof;
+			more = fill_chunk(c, &carry) && !c->eof;
 			pthread_mutex_lock(&run->mu);
 			run->seq_of[slot] = seq++;
 			c->state = 1;
@@ -548,6 +579,7 @@ read_records(struct run *run)
 		free(run->ring[i].buf);
 		free(run->ring[i].ev);
 		free(run->ring[i].bad);
+		free(run->ring[i].scratch);
 	}
 	free(run->ring);
 	cx_buf_free(&carry);

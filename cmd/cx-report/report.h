@@ -126,6 +126,62 @@ struct rp_strs {
 const char *rp_strs_dup(struct rp_strs *st, const char *s, size_t n);
 void rp_strs_reset(struct rp_strs *st);
 
+/* ---- scan.c: the fields the classifier reads ---- */
+
+/* What rp_classify() reads of a record, and nothing else: the value (or
+ * absence) at each of these paths.  Children of a path are filled only
+ * when it is an object. */
+enum rp_fid {
+	F_TS, F_SMS, F_IM, F_EVENT, F_STATUS, F_CHANNEL, F_PROVIDER,
+	F_ERROR_CODE, F_TICKET, F_FROM, F_TEXT, F_INTENT, F_TEMPLATE, F_TO,
+	F_QUEUE, F_WAIT_S, F_TALK_S, F_AGENT, F_CALLER, F_COMMENT,
+	/* sms.*, then im.* in the same order (R_* offsets) */
+	F_SMS_STATUS, F_SMS_COUNT, F_SMS_PROVIDER, F_SMS_ERROR, F_SMS_TO,
+	F_SMS_ERROR_CODE,
+	F_IM_STATUS, F_IM_COUNT, F_IM_PROVIDER, F_IM_ERROR, F_IM_TO,
+	F_IM_ERROR_CODE,
+	F_QUEUE_QUEUE,
+	F_T_ID, F_T_CREATED_AT, F_T_STATUS, F_T_CHANNEL, F_T_CUSTOMER,
+	F_T_C_PHONE, F_T_C_MEMBER_ID,
+	F_CM_BY_AGENT, F_CM_PUBLIC, F_CM_AUTHOR,
+	F_IN_NAME, F_IN_ENTITIES, F_IN_E_SATISFIED, F_IN_E_SCORE,
+	F_IN_E_SCALE,
+	F_N
+};
+enum { R_STATUS, R_COUNT, R_PROVIDER, R_ERROR, R_TO, R_ERROR_CODE };
+
+enum rp_fty {
+	FT_ABSENT, FT_NULL, FT_TRUE, FT_FALSE, FT_INT, FT_REAL, FT_STR,
+	FT_OBJ, FT_ARR
+};
+
+struct rp_fv {
+	uint8_t t;		/* FT_* */
+	int64_t i;		/* FT_INT */
+	double d;		/* FT_INT (as double) and FT_REAL */
+	const char *s;		/* FT_STR: NUL-terminated, no NUL inside */
+	size_t n;		/* its length */
+};
+
+struct rp_fields {
+	struct rp_fv v[F_N];
+};
+
+/* The fields of a parsed object (strings point into rec). */
+void rp_fields_from_json(const json_t *rec, struct rp_fields *f);
+/* The fields of the line p[0..n) read without building a tree: 1 when
+ * the line is an object jansson would read as such (json_loadb, flags 0)
+ * and *f holds exactly what rp_fields_from_json() would give; 0 when not
+ * sure (invalid JSON, not an object, escapes in keys, duplicate keys
+ * that matter, huge numbers, deep nesting, ...): then read the line with
+ * jansson.  Strings are decoded into scratch, which must hold 2 * n + 64
+ * bytes. */
+int rp_scan(const char *p, size_t n, struct rp_fields *f, char *scratch);
+
+/* Classifies the fields f of a record into *ev, as rp_classify(). */
+int rp_classify_fields(const struct rp_fields *f, struct rp_ev *ev,
+    struct rp_strs *st, const char **err);
+
 /* Classifies rec into *ev.  Returns K_* (K_UNKNOWN for a shape no rule
  * knows), or -1 with *err (a static message naming the field) for a
  * record of a known shape with a bad field. */
