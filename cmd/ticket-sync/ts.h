@@ -63,6 +63,9 @@ struct ts_pulled {
 	char *ts;		/* time of the change (malloc'd) */
 	const char *event;	/* set by the local backend; NULL: diff */
 	char *prev_status;	/* local backend only (malloc'd) */
+	long long seq;		/* remote comments: the comment's id on
+				 * the server (> 0, growing), which main.c
+				 * keeps per ticket so that each comes once */
 };
 
 struct ts_pull {
@@ -75,6 +78,15 @@ struct ts_pull {
 void ts_pull_add(struct ts_pull *p, json_t *ticket, json_t *comment,
     char *change_id, char *ts);
 void ts_pull_free(struct ts_pull *p);
+/* Adds a remote comment of ticket t (copied): seq its id on the server,
+ * comment {author, public, body, by_agent} (owned), ts its time. */
+void ts_pull_comment(struct ts_ctx *c, struct ts_pull *p, const json_t *t,
+    long long seq, json_t *comment, const char *ts);
+/* The highest comment id pulled of a remote ticket, 0 when none. */
+long long ts_comment_hw(struct cx_state *st, const char *backend,
+    const char *id);
+int ts_comment_hw_put(struct cx_state *st, const char *backend,
+    const char *id, long long seq);
 
 struct ts_backend {
 	const char *type;
@@ -150,6 +162,11 @@ int ts_http(struct ts_ctx *c, struct cx_http_req *req,
  * *hval must be NULL or malloc'd on entry). */
 int ts_http_hdr(struct ts_ctx *c, struct cx_http_req *req, const char *hdr,
     char **hval, struct cx_http_resp *resp, char **body, struct ts_err *e);
+/* GETs req (freed) and parses its JSON object answer; NULL with *e set
+ * (404: not_found; another status than 200, or not JSON:
+ * provider_error). */
+json_t *ts_get_json(struct ts_ctx *c, struct cx_http_req *req,
+    const char *what, struct ts_err *e);
 /* Parses a JSON body; NULL with *e set (provider_error, quoting it). */
 json_t *ts_json_body(const struct cx_http_resp *resp, const char *what,
     struct ts_err *e);

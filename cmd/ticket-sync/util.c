@@ -58,6 +58,50 @@ ts_pull_add(struct ts_pull *p, json_t *ticket, json_t *comment,
 }
 
 void
+ts_pull_comment(struct ts_ctx *c, struct ts_pull *p, const json_t *t,
+    long long seq, json_t *comment, const char *ts)
+{
+	ts_pull_add(p, json_deep_copy(t), comment, cx_xasprintf("%s:%s:c%lld",
+	    c->name, json_string_value(json_object_get(t, "id")), seq),
+	    cx_xstrdup(ts ? ts : json_string_value(json_object_get(t,
+	    "updated_at"))));
+	p->v[p->n - 1].seq = seq;
+	p->v[p->n - 1].event = "ticket.comment";
+	/* As the local backend: a comment leaves the status as it was. */
+	if (json_is_string(json_object_get(t, "status")))
+		p->v[p->n - 1].prev_status = cx_xstrdup(json_string_value(
+		    json_object_get(t, "status")));
+}
+
+/* Kept in the key-value store: ns ticket-sync.comment, key NAME:TICKET. */
+long long
+ts_comment_hw(struct cx_state *st, const char *backend, const char *id)
+{
+	char *k = cx_xasprintf("%s:%s", backend, id), *v;
+	long long n = 0;
+
+	v = cx_kv_get(st, "ticket-sync.comment", k);
+	if (v)
+		n = strtoll(v, NULL, 10);
+	free(v);
+	free(k);
+	return n;
+}
+
+int
+ts_comment_hw_put(struct cx_state *st, const char *backend, const char *id,
+    long long seq)
+{
+	char *k = cx_xasprintf("%s:%s", backend, id);
+	char *v = cx_xasprintf("%lld", seq);
+	int rv = cx_kv_put(st, "ticket-sync.comment", k, v, 0);
+
+	free(k);
+	free(v);
+	return rv;
+}
+
+void
 ts_pull_free(struct ts_pull *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
@@ -232,4 +276,30 @@ fail:
 	free(*body);
 	*body = NULL;
 	return -1;
+}
+
+json_t *
+ts_get_json(struct ts_ctx *c, struct cx_http_req *req, const char *what,
+    struct ts_err *e)
+{
+	struct cx_http_resp resp;
+	char *body;
+	json_t *j = NULL;
+
+	if (ts_http(c, req, &resp, &body, e) != 0) {
+		cx_http_req_free(req);
+		return NULL;
+	}
+	cx_http_req_free(req);
+	if (resp.status == 404)
+		ts_err_set(e, CX_E_NOT_FOUND, 0, "%s: %s: not found (HTTP "
+		    "404)", c->name, what);
+	else if (resp.status != 200)
+		ts_err_set(e, CX_E_PROVIDER_ERROR, 0, "%s: %s: HTTP %ld: %.*s",
+		    c->name, what, resp.status, cx_http_excerpt(&resp),
+		    resp.body ? resp.body : "");
+	else
+		j = ts_json_body(&resp, what, e);
+	free(body);
+	return j;
 }
