@@ -187,6 +187,8 @@ int ts_zendesk_parse_export(struct ts_ctx *c, const char *body, size_t len,
 int ts_zendesk_parse_comments(struct ts_ctx *c, const json_t *t,
     const char *body, size_t len, long long after, long long requester,
     long long me, struct ts_pull *out, char **next, const char **why);
+int ts_redmine_parse_journals(struct ts_ctx *c, const json_t *t,
+    const json_t *issue, long long after, struct ts_pull *out);
 int ts_rt_parse_search(struct ts_ctx *c, const char *body, size_t len,
     struct ts_pull *out, int *more, const char **why);
 int ts_redmine_parse_issues(struct ts_ctx *c, const char *body, size_t len,

@@ -61,10 +61,11 @@ void
 ts_pull_comment(struct ts_ctx *c, struct ts_pull *p, const json_t *t,
     long long seq, json_t *comment, const char *ts)
 {
+	if (ts == NULL)		/* a comment with no date: the change's */
+		ts = json_string_value(json_object_get(t, "updated_at"));
 	ts_pull_add(p, json_deep_copy(t), comment, cx_xasprintf("%s:%s:c%lld",
 	    c->name, json_string_value(json_object_get(t, "id")), seq),
-	    cx_xstrdup(ts ? ts : json_string_value(json_object_get(t,
-	    "updated_at"))));
+	    cx_xstrdup(ts ? ts : ""));
 	p->v[p->n - 1].seq = seq;
 	p->v[p->n - 1].event = "ticket.comment";
 	/* As the local backend: a comment leaves the status as it was. */
