@@ -945,6 +945,7 @@ pull(struct run *r)
 	int replay = r->o->since != NULL, rounds = 0;
 	struct ts_err e = { 0 };
 
+	r->c.replay = replay;
 	if (replay)
 		cx_time_parse(r->o->since, &since);
 	else

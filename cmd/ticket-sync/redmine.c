@@ -359,7 +359,7 @@ rm_journals(struct ts_ctx *c, struct ts_pull *out, size_t from, size_t to,
 			return -1;
 		}
 		ts_redmine_parse_journals(c, t, json_object_get(j, "issue"),
-		    ts_comment_hw(c->st, c->name, id), out);
+		    c->replay ? 0 : ts_comment_hw(c->st, c->name, id), out);
 		json_decref(j);
 	}
 	return 0;

@@ -199,7 +199,8 @@ rt_comments(struct ts_ctx *c, const json_t *r, const json_t *t,
 	const char *id = json_string_value(json_object_get(t, "id"));
 	const json_t *rq = json_object_get(r, "Requestor");
 	const char *own = NULL;
-	long long after = ts_comment_hw(c->st, c->name, id);
+	long long after = c->replay ? 0 : ts_comment_hw(c->st, c->name,
+	    id);
 	size_t from = out->n;
 	int more = 1;
 

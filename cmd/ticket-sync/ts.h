@@ -44,6 +44,7 @@ struct ts_ctx {
 	long timeout_ms;
 	long min_interval_ms;		/* pacing of export calls */
 	int dry_run;
+	int replay;		/* pull --since: comments already pulled too */
 	void *priv;			/* the backend's own data */
 };
 

@@ -227,7 +227,8 @@ zd_comments(struct ts_ctx *c, const json_t *raw, const json_t *t,
 {
 	struct zd *z = c->priv;
 	const char *id = json_string_value(json_object_get(t, "id"));
-	long long after = ts_comment_hw(c->st, c->name, id);
+	long long after = c->replay ? 0 : ts_comment_hw(c->st, c->name,
+	    id);
 	long long requester = id_num(json_object_get(raw, "requester_id"));
 	char *eid = ts_urlenc(id), *url;
 

@@ -121,6 +121,10 @@ msgs() {
 	expect_eq "$(printf '%s\n' "$output" | jq -r '.event + " " + .ticket.status' | tr '\n' ',')" "ticket.updated pending,"
 	run ticket-sync pull
 	expect_eq "$output" ""
+	# A replay (--since) brings them again, with the same ids.
+	run ticket-sync pull --since 2000-01-01T00:00:00Z
+	expect_eq "$(printf '%s\n' "$output" | jq -r 'select(.event=="ticket.comment") | .id' | tr '\n' ' ')" \
+	    "zd:1:c1002 zd:1:c1004 "
 }
 
 @test "pull: a 429 waits for Retry-After and goes on" {
