@@ -8,7 +8,8 @@
  * seen and the search overlaps it: tickets already seen with the same
  * LastUpdated and status are skipped (main.c's ts_seen).  Updates to the
  * status send the ticket's ETag as If-Match; a 412 refetches and retries
- * once.  Customers' messages are correspondence, the rest comments.
+ * once (CXKIT_TEST_RT_BEFORE_PUT, a test hook, runs a command between
+ * the two).  Customers' messages are correspondence, the rest comments.
  * Agents' comments: for each ticket of a search page, its history
  * (Correspond, Comment transactions after the last one pulled; main.c
  * keeps that per ticket) and, for their bodies, its attachments.  The
@@ -500,6 +501,18 @@ rt_create(struct ts_ctx *c, const struct ts_new *n, json_t **out,
 	return rt_get(c, id, out, e);
 }
 
+/* CXKIT_TEST_RT_BEFORE_PUT is a test hook (tests/peers/rt.sh): a shell
+ * command run between the GET of the ETag and the PUT of a status, so
+ * that a test can change the ticket right there and force RT's 412. */
+static void
+test_hook_before_put(void)
+{
+	const char *h = getenv("CXKIT_TEST_RT_BEFORE_PUT");
+
+	if (h && *h && system(h) != 0)
+		cx_notice(NULL, "CXKIT_TEST_RT_BEFORE_PUT failed");
+}
+
 static int
 rt_update(struct ts_ctx *c, const char *id, const char *body, int public,
     int by_agent, const char *author, const char *status, int score,
@@ -540,6 +553,7 @@ rt_update(struct ts_ctx *c, const char *id, const char *body, int public,
 			break;
 		}
 		json_decref(t);
+		test_hook_before_put();
 		back = ts_status_map(NULL, RT_BACK, status);
 		req = json_pack("{ss}", "Status", back);
 		rv = rt_send(c, "PUT", cx_xasprintf("%s/REST/2.0/ticket/%s",

@@ -10,7 +10,8 @@
 # listens on a free loopback port and is stopped by its pid.
 # Checks: create, correspond, update, pull (cursor without a trailing Z,
 # 1-second LastUpdated overlap), an agent's comments once each, an ETag
-# conflict, a deleted ticket, bad auth.  Prints TAP.
+# conflict (RT's, and ticket-sync's 412 retry through the
+# CXKIT_TEST_RT_BEFORE_PUT hook), a deleted ticket, bad auth.  Prints TAP.
 set -u
 
 RTLIB=/usr/share/request-tracker5/lib
@@ -85,7 +86,7 @@ is() {
 	if [ "$1" = "$2" ]; then ok "$3"; else notok "$3" "got:  $1" "want: $2"; fi
 }
 
-echo "1..18"
+echo "1..21"
 
 if ! "$SETUP" --action init --skip-create >"$tmp/setup.log" 2>&1; then
 	echo "Bail out! rt-setup-database failed: $(tail -3 "$tmp/setup.log")"
@@ -212,7 +213,34 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT "$url/REST/2.0/ticket/2" \
 upd=$(ticket-sync update 2 --status open 2>&1)
 is "$code:$(printf '%s' "$upd" | jq -r .status)" "412:open" "a stale ETag gets 412 from RT; ticket-sync's If-Match update succeeds"
 
-# 16: a ticket deleted in RT: lookup not_found, push opens a new one
+# 16: RT's 412 in ticket-sync's own update: the test hook changes the ticket
+# between ticket-sync's GET (ETag) and PUT.  Once: it refetches and the
+# retry goes through, the other change kept; every time: a clear error.
+cat > "$tmp/change.sh" <<EOF
+#!/bin/sh
+# changes ticket 2 behind ticket-sync's back; with ONCE, the first time only
+[ -n "\${ONCE:-}" ] && [ -e "$tmp/changed" ] && exit 0
+n=\$(( \$(cat "$tmp/changed" 2>/dev/null || echo 0) + 1 ))
+echo "\$n" > "$tmp/changed"
+curl -s -X PUT "$url/REST/2.0/ticket/2" -H "Authorization: token $token" \
+    -H 'Content-Type: application/json' -d "{\"Subject\":\"changed \$n \$(date +%N)\"}" >/dev/null
+EOF
+chmod +x "$tmp/change.sh"
+upd=$(ONCE=1 CXKIT_TEST_RT_BEFORE_PUT="$tmp/change.sh" ticket-sync -vv update 2 --status pending 2>"$tmp/err")
+rc=$?
+is "$rc:$(printf '%s' "$upd" | jq -r .status):$(rtget ticket/2 | jq -r '.Status + "|" + .Subject' | cut -d' ' -f1-2):$(grep -c 'PUT .*/ticket/2$' "$tmp/err")" \
+    "0:pending:stalled|changed 1:2" "412 once (changed between GET and PUT): refetch, the retry succeeds, the other change stays"
+rm -f "$tmp/changed"
+upd=$(CXKIT_TEST_RT_BEFORE_PUT="$tmp/change.sh" ticket-sync update 2 --status open 2>"$tmp/err")
+rc=$?
+is "$rc:$(cat "$tmp/changed"):$(rtget ticket/2 | jq -r .Status)" "1:2:stalled" \
+    "412 twice: ticket-sync gives up after one retry, exit 1, the status unchanged"
+case $(cat "$tmp/err") in
+*"update conflict (HTTP 412, ETag) twice"*) ok "412 twice: a clear error ($(head -1 "$tmp/err"))" ;;
+*) notok "412 twice: a clear error" "got: $(cat "$tmp/err")" ;;
+esac
+
+# 19: a ticket deleted in RT: lookup not_found, push opens a new one
 curl -s -X PUT "$url/REST/2.0/ticket/2" -H "Authorization: token $token" \
     -H 'Content-Type: application/json' -d '{"Status":"deleted"}' >/dev/null
 out=$(printf '%s\n' '{"id":"l","ticket":{"id":"2"}}' | ticket-sync lookup 2>"$tmp/err")
@@ -222,7 +250,7 @@ out=$(printf '%s\n' '{"id":"m4","channel":"wecom","from":"lisi","text":"any news
 is "$(printf '%s' "$out" | jq -r '.ticket.action + ":" + .ticket.id')" "created:3" \
     "push for the deleted ticket's customer (by IM id) opens a new ticket"
 
-# 18: bad token
+# 21: bad token
 out=$(printf '%s\n' '{"id":"m5","channel":"sms","from":"+8613800138001","text":"x"}' |
     RT_TOKEN=1-1-bad ticket-sync push 2>"$tmp/err")
 rc=$?
