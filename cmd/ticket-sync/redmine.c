@@ -99,15 +99,10 @@ ts_redmine_parse_issues(struct ts_ctx *c, const char *body, size_t len,
 			*why = "an issue has no id";
 			goto fail;
 		}
-		upd = json_string_value(json_object_get(t, "updated_at"));
-		if (upd == NULL) {
-			json_decref(t);
+		if ((upd = ts_pull_ticket(c, out, t)) == NULL) {
 			*why = "an issue has no updated_on";
 			goto fail;
 		}
-		ts_pull_add(out, t, NULL, cx_xasprintf("%s:%s:%s", c->name,
-		    json_string_value(json_object_get(t, "id")), upd),
-		    cx_xstrdup(upd));
 		if (out->cursor == NULL || strcmp(out->cursor, upd) < 0) {
 			free(out->cursor);
 			out->cursor = cx_xstrdup(upd);

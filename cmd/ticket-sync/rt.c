@@ -257,15 +257,12 @@ ts_rt_parse_search(struct ts_ctx *c, const char *body, size_t len,
 			*why = "an item of the search has no id";
 			goto fail;
 		}
-		upd = json_string_value(json_object_get(t, "updated_at"));
-		if (upd == NULL || strlen(upd) < 19) {
-			json_decref(t);
+		/* (the cursor below takes the first 19 characters) */
+		if ((upd = ts_pull_ticket(c, out, t)) == NULL ||
+		    strlen(upd) < 19) {
 			*why = "an item of the search has no LastUpdated";
 			goto fail;
 		}
-		ts_pull_add(out, t, NULL, cx_xasprintf("%s:%s:%s", c->name,
-		    json_string_value(json_object_get(t, "id")), upd),
-		    cx_xstrdup(upd));
 		/* The cursor: the latest LastUpdated, as TicketSQL wants it
 		 * ("YYYY-MM-DD HH:MM:SS", UTC). */
 		if (out->cursor == NULL || strncmp(out->cursor, upd, 10) < 0 ||
@@ -369,34 +366,17 @@ rt_get_etag(struct ts_ctx *c, const char *id, json_t **out, char **etag,
     struct ts_err *e)
 {
 	struct cx_http_req r = { 0 };
-	struct cx_http_resp resp;
-	char *body, *eid = ts_urlenc(id);
+	char *eid = ts_urlenc(id), *what = cx_xasprintf("ticket %s", id);
 	json_t *j;
 
 	*out = NULL;
 	r.url = cx_xasprintf("%s/REST/2.0/ticket/%s", c->url, eid);
 	free(eid);
 	auth(c, &r);
-	if (ts_http_hdr(c, &r, "ETag", etag, &resp, &body, e) != 0) {
-		cx_http_req_free(&r);
+	j = ts_fetch_json(c, &r, "ETag", etag, what, e);
+	free(what);
+	if (j == NULL)
 		return -1;
-	}
-	cx_http_req_free(&r);
-	if (resp.status == 404) {
-		ts_err_set(e, CX_E_NOT_FOUND, 0, "%s: no ticket %s (deleted "
-		    "or never existed)", c->name, id);
-		free(body);
-		return -1;
-	}
-	if (resp.status != 200 || (j = ts_json_body(&resp, c->name, e)) ==
-	    NULL) {
-		if (e->code == NULL)
-			ts_err_set(e, CX_E_PROVIDER_ERROR, 0, "%s: ticket %s: "
-			    "HTTP %ld", c->name, id, resp.status);
-		free(body);
-		return -1;
-	}
-	free(body);
 	*out = rt_ticket(c, j);
 	/* RT answers a ticket it deleted with Status "deleted". */
 	json_decref(j);

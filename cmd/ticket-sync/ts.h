@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "cx.h"
 
@@ -79,6 +80,10 @@ struct ts_pull {
 void ts_pull_add(struct ts_pull *p, json_t *ticket, json_t *comment,
     char *change_id, char *ts);
 void ts_pull_free(struct ts_pull *p);
+/* Adds a changed ticket t (owned) of a remote system, its change id
+ * NAME:ID:UPDATED; returns its updated_at, or NULL (t freed) when it has
+ * none. */
+const char *ts_pull_ticket(struct ts_ctx *c, struct ts_pull *p, json_t *t);
 /* Adds a remote comment of ticket t (copied): seq its id on the server,
  * comment {author, public, body, by_agent} (owned), ts its time. */
 void ts_pull_comment(struct ts_ctx *c, struct ts_pull *p, const json_t *t,
@@ -145,6 +150,15 @@ long long ts_link_customer(struct cx_state *st, const char *backend,
 int ts_link_status(struct cx_state *st, const char *backend,
     const char *ticket, const char *status);
 
+/* The state store's SQLite, for identity.c and local.c: a prepared
+ * statement or NULL (logged); ts_done() finalizes s after a step that
+ * returned rc, 0 or -1 (logged); ts_step_done() steps once then that;
+ * ts_bind_text() binds NULL for a NULL v. */
+sqlite3_stmt *ts_prep(struct cx_state *st, const char *sql);
+int ts_done(struct cx_state *st, sqlite3_stmt *s, int rc);
+int ts_step_done(struct cx_state *st, sqlite3_stmt *s);
+void ts_bind_text(sqlite3_stmt *s, int i, const char *v);
+
 /* The last pulled state of a remote ticket: status and updated_at
  * (malloc'd), 0 when seen, 1 when never, -1 on error. */
 int ts_seen_get(struct cx_state *st, const char *backend, const char *id,
@@ -163,9 +177,11 @@ int ts_http(struct ts_ctx *c, struct cx_http_req *req,
  * *hval must be NULL or malloc'd on entry). */
 int ts_http_hdr(struct ts_ctx *c, struct cx_http_req *req, const char *hdr,
     char **hval, struct cx_http_resp *resp, char **body, struct ts_err *e);
-/* GETs req (freed) and parses its JSON object answer; NULL with *e set
- * (404: not_found; another status than 200, or not JSON:
- * provider_error). */
+/* Performs req (freed; hdr, hval as ts_http_hdr, or NULL) and parses
+ * its JSON object answer; NULL with *e set: 404 not_found ("NAME: what:
+ * not found"), another status than 200 or not JSON provider_error. */
+json_t *ts_fetch_json(struct ts_ctx *c, struct cx_http_req *req,
+    const char *hdr, char **hval, const char *what, struct ts_err *e);
 json_t *ts_get_json(struct ts_ctx *c, struct cx_http_req *req,
     const char *what, struct ts_err *e);
 /* Parses a JSON body; NULL with *e set (provider_error, quoting it). */

@@ -114,21 +114,15 @@ ts_zendesk_parse_export(struct ts_ctx *c, const char *body, size_t len,
 	}
 	json_array_foreach(tickets, i, z) {
 		json_t *t = json_is_object(z) ? zd_ticket(c, z) : NULL;
-		const char *upd;
 
 		if (t == NULL) {
 			*why = "a ticket of the export has no id";
 			goto fail;
 		}
-		upd = json_string_value(json_object_get(t, "updated_at"));
-		if (upd == NULL) {
-			json_decref(t);
+		if (ts_pull_ticket(c, out, t) == NULL) {
 			*why = "a ticket of the export has no updated_at";
 			goto fail;
 		}
-		ts_pull_add(out, t, NULL, cx_xasprintf("%s:%s:%s", c->name,
-		    json_string_value(json_object_get(t, "id")), upd),
-		    cx_xstrdup(upd));
 	}
 	if (json_is_string(json_object_get(j, "after_cursor"))) {
 		free(out->cursor);
@@ -382,34 +376,17 @@ static int
 zd_get_raw(struct ts_ctx *c, const char *id, json_t **raw, struct ts_err *e)
 {
 	struct cx_http_req r = { 0 };
-	struct cx_http_resp resp;
-	char *body, *eid = ts_urlenc(id);
+	char *eid = ts_urlenc(id), *what = cx_xasprintf("ticket %s", id);
 	json_t *j;
 
 	*raw = NULL;
 	r.url = cx_xasprintf("%s/api/v2/tickets/%s.json", c->url, eid);
 	free(eid);
 	auth(c, &r);
-	if (ts_http(c, &r, &resp, &body, e) != 0) {
-		cx_http_req_free(&r);
+	j = ts_get_json(c, &r, what, e);
+	free(what);
+	if (j == NULL)
 		return -1;
-	}
-	cx_http_req_free(&r);
-	if (resp.status == 404) {
-		ts_err_set(e, CX_E_NOT_FOUND, 0, "%s: no ticket %s (deleted "
-		    "or never existed)", c->name, id);
-		free(body);
-		return -1;
-	}
-	if (resp.status != 200 || (j = ts_json_body(&resp, c->name, e)) ==
-	    NULL) {
-		if (e->code == NULL)
-			ts_err_set(e, CX_E_PROVIDER_ERROR, 0, "%s: ticket %s: "
-			    "HTTP %ld", c->name, id, resp.status);
-		free(body);
-		return -1;
-	}
-	free(body);
 	*raw = json_incref(json_object_get(j, "ticket"));
 	json_decref(j);
 	if (!json_is_object(*raw)) {

@@ -195,7 +195,7 @@ msgs() {
 ' ticket-sync lookup
 	expect_eq "$status" 1
 	expect_eq "$(jqo -r .ticket.error.code)" not_found
-	[[ $stderr_out == *"no ticket 1 (deleted or never existed)"* ]]
+	[[ $stderr_out == *"zd: ticket 1: not found (deleted or never existed)"* ]]
 }
 
 @test "auth failure: records fail with auth_failed, pull exits 2, no secret shown" {
