@@ -14,71 +14,37 @@
 
 #include "ts.h"
 
-static sqlite3_stmt *
-prep(struct cx_state *st, const char *sql)
-{
-	sqlite3 *db = cx_state_db(st);
-	sqlite3_stmt *s;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
-		cx_err(NULL, "state: %s", sqlite3_errmsg(db));
-		return NULL;
-	}
-	return s;
-}
-
-static int
-done(struct cx_state *st, sqlite3_stmt *s, int rc)
-{
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		cx_err(NULL, "state: %s", sqlite3_errmsg(cx_state_db(st)));
-		sqlite3_finalize(s);
-		return -1;
-	}
-	sqlite3_finalize(s);
-	return 0;
-}
-
-static void
-bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(s, i);
-}
-
 /* The customer of (kind, value): id, 0 when none, -1 on error. */
 static long long
 ident_get(struct cx_state *st, const char *kind, const char *value)
 {
-	sqlite3_stmt *s = prep(st, "SELECT customer FROM ts_identity"
+	sqlite3_stmt *s = ts_prep(st, "SELECT customer FROM ts_identity"
 	    " WHERE kind = ?1 AND value = ?2");
 	long long id = 0;
 	int rc;
 
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, kind);
-	bind_text(s, 2, value);
+	ts_bind_text(s, 1, kind);
+	ts_bind_text(s, 2, value);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		id = sqlite3_column_int64(s, 0);
-	return done(st, s, rc) == 0 ? id : -1;
+	return ts_done(st, s, rc) == 0 ? id : -1;
 }
 
 static int
 ident_put(struct cx_state *st, const char *kind, const char *value,
     long long cust)
 {
-	sqlite3_stmt *s = prep(st, "INSERT OR IGNORE INTO ts_identity"
+	sqlite3_stmt *s = ts_prep(st, "INSERT OR IGNORE INTO ts_identity"
 	    " (kind, value, customer) VALUES (?1, ?2, ?3)");
 
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, kind);
-	bind_text(s, 2, value);
+	ts_bind_text(s, 1, kind);
+	ts_bind_text(s, 2, value);
 	sqlite3_bind_int64(s, 3, cust);
-	return done(st, s, sqlite3_step(s));
+	return ts_done(st, s, sqlite3_step(s));
 }
 
 struct resolve {
@@ -131,27 +97,27 @@ resolve_tx(struct cx_state *st, void *arg)
 			r->cust = 0;
 			return 0;
 		}
-		s = prep(st, "INSERT INTO ts_customer (name, lang, created)"
+		s = ts_prep(st, "INSERT INTO ts_customer (name, lang, created)"
 		    " VALUES (?1, ?2, ?3)");
 		if (s == NULL)
 			goto state;
-		bind_text(s, 1, r->w->name);
-		bind_text(s, 2, r->w->lang);
+		ts_bind_text(s, 1, r->w->name);
+		ts_bind_text(s, 2, r->w->lang);
 		sqlite3_bind_int64(s, 3, cx_now() / 1000);
-		if (done(st, s, sqlite3_step(s)) != 0)
+		if (ts_done(st, s, sqlite3_step(s)) != 0)
 			goto state;
 		cust = sqlite3_last_insert_rowid(cx_state_db(st));
 	} else if (r->w->name || r->w->lang) {
-		sqlite3_stmt *s = prep(st, "UPDATE ts_customer SET"
+		sqlite3_stmt *s = ts_prep(st, "UPDATE ts_customer SET"
 		    " name = coalesce(name, ?1), lang = coalesce(?2, lang)"
 		    " WHERE id = ?3");
 
 		if (s == NULL)
 			goto state;
-		bind_text(s, 1, r->w->name);
-		bind_text(s, 2, r->w->lang);
+		ts_bind_text(s, 1, r->w->name);
+		ts_bind_text(s, 2, r->w->lang);
 		sqlite3_bind_int64(s, 3, cust);
-		if (done(st, s, sqlite3_step(s)) != 0)
+		if (ts_done(st, s, sqlite3_step(s)) != 0)
 			goto state;
 	}
 	/* Link the keys this record adds (only when it may create: a
@@ -195,7 +161,7 @@ ts_identity_customer(struct cx_state *st, long long cust)
 	c = json_object();
 	json_object_set_new(c, "phone", json_null());
 	json_object_set_new(c, "member_id", json_null());
-	s = prep(st, "SELECT kind, value FROM ts_identity WHERE customer = ?1"
+	s = ts_prep(st, "SELECT kind, value FROM ts_identity WHERE customer = ?1"
 	    " AND kind IN ('phone', 'member') ORDER BY kind, value");
 	if (s == NULL)
 		goto fail;
@@ -209,9 +175,9 @@ ts_identity_customer(struct cx_state *st, long long cust)
 		if (json_is_null(json_object_get(c, key)))
 			json_object_set_new(c, key, json_string(v));
 	}
-	if (done(st, s, rc) != 0)
+	if (ts_done(st, s, rc) != 0)
 		goto fail;
-	s = prep(st, "SELECT name, lang FROM ts_customer WHERE id = ?1");
+	s = ts_prep(st, "SELECT name, lang FROM ts_customer WHERE id = ?1");
 	if (s == NULL)
 		goto fail;
 	sqlite3_bind_int64(s, 1, cust);
@@ -224,7 +190,7 @@ ts_identity_customer(struct cx_state *st, long long cust)
 				    json_string((const char *)
 				    sqlite3_column_text(s, i)));
 	}
-	if (done(st, s, rc) != 0)
+	if (ts_done(st, s, rc) != 0)
 		goto fail;
 	return c;
 fail:
@@ -236,7 +202,7 @@ int
 ts_link_put(struct cx_state *st, const char *backend, const char *ticket,
     long long cust, const char *ref, const char *status)
 {
-	sqlite3_stmt *s = prep(st, "INSERT INTO ts_link"
+	sqlite3_stmt *s = ts_prep(st, "INSERT INTO ts_link"
 	    " (backend, ticket, customer, ref, status, updated)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
 	    " ON CONFLICT (backend, ticket) DO UPDATE SET"
@@ -247,32 +213,32 @@ ts_link_put(struct cx_state *st, const char *backend, const char *ticket,
 
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, backend);
-	bind_text(s, 2, ticket);
+	ts_bind_text(s, 1, backend);
+	ts_bind_text(s, 2, ticket);
 	if (cust > 0)
 		sqlite3_bind_int64(s, 3, cust);
 	else
 		sqlite3_bind_null(s, 3);
-	bind_text(s, 4, ref);
-	bind_text(s, 5, status);
+	ts_bind_text(s, 4, ref);
+	ts_bind_text(s, 5, status);
 	sqlite3_bind_int64(s, 6, cx_now());
-	return done(st, s, sqlite3_step(s));
+	return ts_done(st, s, sqlite3_step(s));
 }
 
 int
 ts_link_status(struct cx_state *st, const char *backend, const char *ticket,
     const char *status)
 {
-	sqlite3_stmt *s = prep(st, "UPDATE ts_link SET status = ?3,"
+	sqlite3_stmt *s = ts_prep(st, "UPDATE ts_link SET status = ?3,"
 	    " updated = ?4 WHERE backend = ?1 AND ticket = ?2");
 
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, backend);
-	bind_text(s, 2, ticket);
-	bind_text(s, 3, status);
+	ts_bind_text(s, 1, backend);
+	ts_bind_text(s, 2, ticket);
+	ts_bind_text(s, 3, status);
 	sqlite3_bind_int64(s, 4, cx_now());
-	return done(st, s, sqlite3_step(s));
+	return ts_done(st, s, sqlite3_step(s));
 }
 
 static char *
@@ -283,7 +249,7 @@ one_text(struct cx_state *st, sqlite3_stmt *s)
 
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		r = cx_xstrdup((const char *)sqlite3_column_text(s, 0));
-	if (done(st, s, rc) != 0) {
+	if (ts_done(st, s, rc) != 0) {
 		free(r);
 		return NULL;
 	}
@@ -294,7 +260,7 @@ char *
 ts_link_latest(struct cx_state *st, const char *backend, long long cust,
     int open_only)
 {
-	sqlite3_stmt *s = prep(st, open_only ?
+	sqlite3_stmt *s = ts_prep(st, open_only ?
 	    "SELECT ticket FROM ts_link WHERE backend = ?1 AND customer = ?2"
 	    " AND coalesce(status, '') NOT IN ('solved', 'closed', 'deleted')"
 	    " ORDER BY updated DESC, rowid DESC LIMIT 1" :
@@ -304,7 +270,7 @@ ts_link_latest(struct cx_state *st, const char *backend, long long cust,
 
 	if (s == NULL)
 		return NULL;
-	bind_text(s, 1, backend);
+	ts_bind_text(s, 1, backend);
 	sqlite3_bind_int64(s, 2, cust);
 	return one_text(st, s);
 }
@@ -312,14 +278,14 @@ ts_link_latest(struct cx_state *st, const char *backend, long long cust,
 char *
 ts_link_by_ref(struct cx_state *st, const char *backend, const char *ref)
 {
-	sqlite3_stmt *s = prep(st, "SELECT ticket FROM ts_link"
+	sqlite3_stmt *s = ts_prep(st, "SELECT ticket FROM ts_link"
 	    " WHERE backend = ?1 AND ref = ?2 COLLATE NOCASE"
 	    " ORDER BY updated DESC LIMIT 1");
 
 	if (s == NULL)
 		return NULL;
-	bind_text(s, 1, backend);
-	bind_text(s, 2, ref);
+	ts_bind_text(s, 1, backend);
+	ts_bind_text(s, 2, ref);
 	return one_text(st, s);
 }
 
@@ -327,18 +293,18 @@ long long
 ts_link_customer(struct cx_state *st, const char *backend,
     const char *ticket)
 {
-	sqlite3_stmt *s = prep(st, "SELECT customer FROM ts_link"
+	sqlite3_stmt *s = ts_prep(st, "SELECT customer FROM ts_link"
 	    " WHERE backend = ?1 AND ticket = ?2");
 	long long c = 0;
 	int rc;
 
 	if (s == NULL)
 		return 0;
-	bind_text(s, 1, backend);
-	bind_text(s, 2, ticket);
+	ts_bind_text(s, 1, backend);
+	ts_bind_text(s, 2, ticket);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		c = sqlite3_column_int64(s, 0);
-	done(st, s, rc);
+	ts_done(st, s, rc);
 	return c;
 }
 
@@ -346,15 +312,15 @@ int
 ts_seen_get(struct cx_state *st, const char *backend, const char *id,
     char **status, char **updated)
 {
-	sqlite3_stmt *s = prep(st, "SELECT status, updated FROM ts_seen"
+	sqlite3_stmt *s = ts_prep(st, "SELECT status, updated FROM ts_seen"
 	    " WHERE backend = ?1 AND ticket = ?2");
 	int rc, r = 1;
 
 	*status = *updated = NULL;
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, backend);
-	bind_text(s, 2, id);
+	ts_bind_text(s, 1, backend);
+	ts_bind_text(s, 2, id);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *a = (const char *)sqlite3_column_text(s, 0);
 		const char *b = (const char *)sqlite3_column_text(s, 1);
@@ -363,23 +329,23 @@ ts_seen_get(struct cx_state *st, const char *backend, const char *id,
 		*updated = b ? cx_xstrdup(b) : NULL;
 		r = 0;
 	}
-	return done(st, s, rc) == 0 ? r : -1;
+	return ts_done(st, s, rc) == 0 ? r : -1;
 }
 
 int
 ts_seen_put(struct cx_state *st, const char *backend, const char *id,
     const char *status, const char *updated)
 {
-	sqlite3_stmt *s = prep(st, "INSERT INTO ts_seen"
+	sqlite3_stmt *s = ts_prep(st, "INSERT INTO ts_seen"
 	    " (backend, ticket, status, updated) VALUES (?1, ?2, ?3, ?4)"
 	    " ON CONFLICT (backend, ticket) DO UPDATE SET"
 	    " status = excluded.status, updated = excluded.updated");
 
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, backend);
-	bind_text(s, 2, id);
-	bind_text(s, 3, status);
-	bind_text(s, 4, updated);
-	return done(st, s, sqlite3_step(s));
+	ts_bind_text(s, 1, backend);
+	ts_bind_text(s, 2, id);
+	ts_bind_text(s, 3, status);
+	ts_bind_text(s, 4, updated);
+	return ts_done(st, s, sqlite3_step(s));
 }

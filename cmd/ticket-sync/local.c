@@ -18,42 +18,6 @@
 
 #define PULL_PAGE 1000
 
-static sqlite3_stmt *
-prep(struct cx_state *st, const char *sql)
-{
-	sqlite3 *db = cx_state_db(st);
-	sqlite3_stmt *s;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
-		cx_err(NULL, "state: %s", sqlite3_errmsg(db));
-		return NULL;
-	}
-	return s;
-}
-
-static int
-step_done(struct cx_state *st, sqlite3_stmt *s)
-{
-	int rc = sqlite3_step(s);
-
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		cx_err(NULL, "state: %s", sqlite3_errmsg(cx_state_db(st)));
-		sqlite3_finalize(s);
-		return -1;
-	}
-	sqlite3_finalize(s);
-	return 0;
-}
-
-static void
-bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(s, i);
-}
-
 static json_t *
 col_str(sqlite3_stmt *s, int i)
 {
@@ -130,7 +94,7 @@ local_get(struct ts_ctx *c, const char *id, json_t **out, struct ts_err *e)
 		    "store (ids are numbers)", id ? id : "");
 		return -1;
 	}
-	s = prep(c->st, "SELECT " TICKET_COLS " FROM ts_ticket t"
+	s = ts_prep(c->st, "SELECT " TICKET_COLS " FROM ts_ticket t"
 	    " WHERE t.id = ?1");
 	if (s == NULL)
 		goto state;
@@ -155,7 +119,7 @@ static int
 add_change(struct cx_state *st, long long ticket, const char *event,
     const char *prev, const char *status, long long comment, cx_ms now)
 {
-	sqlite3_stmt *s = prep(st, "INSERT INTO ts_change"
+	sqlite3_stmt *s = ts_prep(st, "INSERT INTO ts_change"
 	    " (ticket, ts, event, prev_status, status, comment)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
 
@@ -163,33 +127,33 @@ add_change(struct cx_state *st, long long ticket, const char *event,
 		return -1;
 	sqlite3_bind_int64(s, 1, ticket);
 	sqlite3_bind_int64(s, 2, now);
-	bind_text(s, 3, event);
-	bind_text(s, 4, prev);
-	bind_text(s, 5, status);
+	ts_bind_text(s, 3, event);
+	ts_bind_text(s, 4, prev);
+	ts_bind_text(s, 5, status);
 	if (comment > 0)
 		sqlite3_bind_int64(s, 6, comment);
 	else
 		sqlite3_bind_null(s, 6);
-	return step_done(st, s);
+	return ts_step_done(st, s);
 }
 
 static long long
 add_comment(struct cx_state *st, long long ticket, const char *author,
     int public, int by_agent, const char *body, cx_ms now)
 {
-	sqlite3_stmt *s = prep(st, "INSERT INTO ts_comment"
+	sqlite3_stmt *s = ts_prep(st, "INSERT INTO ts_comment"
 	    " (ticket, author, public, by_agent, body, created)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, ticket);
-	bind_text(s, 2, author);
+	ts_bind_text(s, 2, author);
 	sqlite3_bind_int(s, 3, public);
 	sqlite3_bind_int(s, 4, by_agent);
-	bind_text(s, 5, body);
+	ts_bind_text(s, 5, body);
 	sqlite3_bind_int64(s, 6, now);
-	if (step_done(st, s) != 0)
+	if (ts_step_done(st, s) != 0)
 		return -1;
 	return sqlite3_last_insert_rowid(cx_state_db(st));
 }
@@ -204,17 +168,17 @@ create_tx(struct cx_state *st, void *arg)
 {
 	struct create_arg *a = arg;
 	cx_ms now = cx_now();
-	sqlite3_stmt *s = prep(st, "INSERT INTO ts_ticket"
+	sqlite3_stmt *s = ts_prep(st, "INSERT INTO ts_ticket"
 	    " (subject, status, channel, ref, created, updated)"
 	    " VALUES (?1, 'new', ?2, ?3, ?4, ?4)");
 
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, a->n->subject);
-	bind_text(s, 2, a->n->channel);
-	bind_text(s, 3, a->n->ref);
+	ts_bind_text(s, 1, a->n->subject);
+	ts_bind_text(s, 2, a->n->channel);
+	ts_bind_text(s, 3, a->n->ref);
 	sqlite3_bind_int64(s, 4, now);
-	if (step_done(st, s) != 0)
+	if (ts_step_done(st, s) != 0)
 		return -1;
 	a->id = sqlite3_last_insert_rowid(cx_state_db(st));
 	if (a->n->body && add_comment(st, a->id, a->n->name ? a->n->name :
@@ -250,7 +214,7 @@ update_tx(struct cx_state *st, void *arg)
 {
 	struct update_arg *a = arg;
 	cx_ms now = cx_now();
-	sqlite3_stmt *s = prep(st, "SELECT status FROM ts_ticket"
+	sqlite3_stmt *s = ts_prep(st, "SELECT status FROM ts_ticket"
 	    " WHERE id = ?1");
 	char *old = NULL;
 	long long cid = 0;
@@ -283,21 +247,21 @@ update_tx(struct cx_state *st, void *arg)
 		if (add_change(st, a->id, ev, old, a->status, 0, now) != 0)
 			goto fail;
 	}
-	s = prep(st, "UPDATE ts_ticket SET status = coalesce(?2, status),"
+	s = ts_prep(st, "UPDATE ts_ticket SET status = coalesce(?2, status),"
 	    " satisfaction = coalesce(?3, satisfaction),"
 	    " sat_scale = coalesce(?4, sat_scale), updated = ?5"
 	    " WHERE id = ?1");
 	if (s == NULL)
 		goto fail;
 	sqlite3_bind_int64(s, 1, a->id);
-	bind_text(s, 2, a->status);
+	ts_bind_text(s, 2, a->status);
 	if (a->score >= 0) {
 		sqlite3_bind_int(s, 3, a->score);
 		sqlite3_bind_int(s, 4, a->scale);
 	}
 	sqlite3_bind_int64(s, 5, now);
 	free(old);
-	return step_done(st, s);
+	return ts_step_done(st, s);
 fail:
 	free(old);
 	return -1;
@@ -326,7 +290,7 @@ static int
 local_pull(struct ts_ctx *c, const char *cursor, cx_ms since_ms,
     struct ts_pull *out, struct ts_err *e)
 {
-	sqlite3_stmt *s = prep(c->st, "SELECT ch.seq, ch.ts, ch.event,"
+	sqlite3_stmt *s = ts_prep(c->st, "SELECT ch.seq, ch.ts, ch.event,"
 	    " ch.prev_status, ch.status, cm.author, cm.public, cm.body,"
 	    " cm.by_agent, " TICKET_COLS
 	    " FROM ts_change ch JOIN ts_ticket t ON t.id = ch.ticket"
@@ -388,7 +352,7 @@ static int
 local_list(struct ts_ctx *c, const char *status, int all, json_t **out,
     struct ts_err *e)
 {
-	sqlite3_stmt *s = prep(c->st, "SELECT " TICKET_COLS
+	sqlite3_stmt *s = ts_prep(c->st, "SELECT " TICKET_COLS
 	    " FROM ts_ticket t WHERE (?1 IS NULL OR t.status = ?1)"
 	    " AND (?2 OR ?1 IS NOT NULL OR"
 	    " t.status NOT IN ('solved', 'closed')) ORDER BY t.id");
@@ -396,7 +360,7 @@ local_list(struct ts_ctx *c, const char *status, int all, json_t **out,
 
 	if (s == NULL)
 		goto state;
-	bind_text(s, 1, status);
+	ts_bind_text(s, 1, status);
 	sqlite3_bind_int(s, 2, all);
 	*out = json_array();
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -427,14 +391,14 @@ int ts_local_set_customer(struct cx_state *st, const char *id,
 int
 ts_local_set_customer(struct cx_state *st, const char *id, long long cust)
 {
-	sqlite3_stmt *s = prep(st, "UPDATE ts_ticket SET customer = ?2"
+	sqlite3_stmt *s = ts_prep(st, "UPDATE ts_ticket SET customer = ?2"
 	    " WHERE id = ?1");
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, local_id(id));
 	sqlite3_bind_int64(s, 2, cust);
-	return step_done(st, s);
+	return ts_step_done(st, s);
 }
 
 /* The comments of a local ticket, oldest first (for show). */
@@ -443,7 +407,7 @@ json_t *ts_local_comments(struct cx_state *st, const char *id);
 json_t *
 ts_local_comments(struct cx_state *st, const char *id)
 {
-	sqlite3_stmt *s = prep(st, "SELECT author, public, body, by_agent,"
+	sqlite3_stmt *s = ts_prep(st, "SELECT author, public, body, by_agent,"
 	    " created FROM ts_comment WHERE ticket = ?1 ORDER BY id");
 	json_t *a = json_array();
 

@@ -829,6 +829,7 @@ struct seen_batch {
 	struct ts_ctx *c;
 	json_t *seen;		/* id -> [status, updated] of this run */
 	json_t *links;		/* id -> status, for ts_link */
+	json_t *comments;	/* id -> the last remote comment's seq */
 	const char *cursor;
 	int save_cursor;
 };
@@ -848,6 +849,10 @@ save_tx(struct cx_state *st, void *arg)
 		if (ts_seen_put(st, b->c->name, id,
 		    json_string_value(json_array_get(v, 0)),
 		    json_string_value(json_array_get(v, 1))) != 0)
+			return -1;
+	json_object_foreach(b->comments, id, v)
+		if (ts_comment_hw_put(st, b->c->name, id,
+		    json_integer_value(v)) != 0)
 			return -1;
 	if (b->save_cursor && b->cursor &&
 	    cx_kv_put(st, "ticket-sync.cursor", b->c->name, b->cursor, 0) != 0)
@@ -936,16 +941,19 @@ pull(struct run *r)
 	char *cursor = NULL;
 	cx_ms since = 0;
 	json_t *seen = json_object(), *links = json_object();
+	json_t *comments = json_object();
 	int replay = r->o->since != NULL, rounds = 0;
 	struct ts_err e = { 0 };
 
+	r->c.replay = replay;
 	if (replay)
 		cx_time_parse(r->o->since, &since);
 	else
 		cursor = cx_kv_get(r->c.st, "ticket-sync.cursor", r->c.name);
 	for (;;) {
 		struct ts_pull p = { 0 };
-		struct seen_batch b = { &r->c, seen, links, NULL, !replay };
+		struct seen_batch b = { &r->c, seen, links, comments, NULL,
+		    !replay };
 
 		if (r->c.be->pull(&r->c, cursor, since, &p, &e) != 0) {
 			cx_err(NULL, "pull: %s", e.msg);
@@ -966,6 +974,20 @@ pull(struct run *r)
 			    "id"));
 			json_t *cu;
 
+			/* A remote comment comes once: its seq above the
+			 * ticket's last one (the searches overlap). */
+			if (x->seq > 0 && !replay) {
+				json_t *hw = json_object_get(comments, tid);
+				long long last = hw ? json_integer_value(hw) :
+				    ts_comment_hw(r->c.st, r->c.name, tid);
+
+				if (x->seq <= last) {
+					json_decref(ev);
+					continue;
+				}
+				json_object_set_new(comments, tid,
+				    json_integer(x->seq));
+			}
 			if (name == NULL)
 				name = diff_event(r, seen, replay, x, &prev);
 			else if (x->prev_status)
@@ -1019,6 +1041,7 @@ pull(struct run *r)
 		}
 		json_object_clear(seen);
 		json_object_clear(links);
+		json_object_clear(comments);
 		if (p.cursor) {
 			free(cursor);
 			cursor = cx_xstrdup(p.cursor);
@@ -1033,6 +1056,7 @@ out:
 	ts_err_clear(&e);
 	json_decref(seen);
 	json_decref(links);
+	json_decref(comments);
 	free(cursor);
 	cx_info(NULL, "%lu events", r->n);
 }

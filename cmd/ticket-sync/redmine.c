@@ -7,7 +7,12 @@
  * >= the cursor, sorted by updated_on, paged by offset; like rt, the
  * cursor is the last updated_on and the overlap is de-duplicated.  A 422
  * is reported with Redmine's errors (which name the field).  Statuses are
- * set by name, through /issue_statuses.json.
+ * set by name, through /issue_statuses.json.  Agents' comments: for
+ * each pulled issue, GET /issues/N.json?include=journals; a journal with
+ * notes after the last one pulled (its id is the seq) by another user
+ * than the issue's author (the customer, or ticket-sync's own user on
+ * the issues it opened, which writes the customers' messages) is one;
+ * private_notes: not public.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,15 +99,10 @@ ts_redmine_parse_issues(struct ts_ctx *c, const char *body, size_t len,
 			*why = "an issue has no id";
 			goto fail;
 		}
-		upd = json_string_value(json_object_get(t, "updated_at"));
-		if (upd == NULL) {
-			json_decref(t);
+		if ((upd = ts_pull_ticket(c, out, t)) == NULL) {
 			*why = "an issue has no updated_on";
 			goto fail;
 		}
-		ts_pull_add(out, t, NULL, cx_xasprintf("%s:%s:%s", c->name,
-		    json_string_value(json_object_get(t, "id")), upd),
-		    cx_xstrdup(upd));
 		if (out->cursor == NULL || strcmp(out->cursor, upd) < 0) {
 			free(out->cursor);
 			out->cursor = cx_xstrdup(upd);
@@ -300,6 +300,66 @@ rm_update(struct ts_ctx *c, const char *id, const char *body, int public,
 	return rv;
 }
 
+/* Adds the agents' notes of issue (an issue object, with journals) to
+ * out, as comments of ticket t, after journal after. */
+int
+ts_redmine_parse_journals(struct ts_ctx *c, const json_t *t,
+    const json_t *issue, long long after, struct ts_pull *out)
+{
+	json_t *jn;
+	size_t i;
+	long long author = json_integer_value(cx_rec_path(issue,
+	    "author.id"));
+
+	json_array_foreach(json_object_get(issue, "journals"), i, jn) {
+		json_t *id = json_object_get(jn, "id");
+		const char *notes = json_string_value(json_object_get(jn,
+		    "notes"));
+		const char *who = cx_rec_str(jn, "user.name");
+		long long uid = json_integer_value(cx_rec_path(jn, "user.id"));
+
+		if (!json_is_integer(id) || json_integer_value(id) <= after ||
+		    notes == NULL || *notes == '\0' || uid == 0 ||
+		    uid == author)
+			continue;
+		ts_pull_comment(c, out, t, json_integer_value(id), json_pack(
+		    "{s:s?,s:b,s:s,s:b}", "author", who, "public",
+		    !json_is_true(json_object_get(jn, "private_notes")),
+		    "body", notes, "by_agent", 1), json_string_value(
+		    json_object_get(jn, "created_on")));
+	}
+	return 0;
+}
+
+/* The agents' notes of the pulled tickets out->v[from..to). */
+static int
+rm_journals(struct ts_ctx *c, struct ts_pull *out, size_t from, size_t to,
+    struct ts_err *e)
+{
+	for (size_t k = from; k < to; k++) {
+		struct cx_http_req r = { 0 };
+		json_t *t = out->v[k].ticket, *j;
+		const char *id = json_string_value(json_object_get(t, "id"));
+		char *eid = ts_urlenc(id);
+
+		r.url = cx_xasprintf("%s/issues/%s.json?include=journals",
+		    c->url, eid);
+		free(eid);
+		auth(c, &r);
+		if ((j = ts_get_json(c, &r, "journals", e)) == NULL) {
+			if (strcmp(e->code, CX_E_NOT_FOUND) == 0) {
+				ts_err_clear(e);	/* deleted meanwhile */
+				continue;
+			}
+			return -1;
+		}
+		ts_redmine_parse_journals(c, t, json_object_get(j, "issue"),
+		    c->replay ? 0 : ts_comment_hw(c->st, c->name, id), out);
+		json_decref(j);
+	}
+	return 0;
+}
+
 static int
 rm_pull(struct ts_ctx *c, const char *cursor, cx_ms since_ms,
     struct ts_pull *out, struct ts_err *e)
@@ -354,6 +414,8 @@ rm_pull(struct ts_ctx *c, const char *cursor, cx_ms since_ms,
 			break;
 		offset += (long)(out->n - before);
 	} while (offset < total && offset < 100000);
+	if (rm_journals(c, out, 0, out->n, e) != 0)
+		goto fail;
 	free(ef);
 	free(proj);
 	if (out->cursor == NULL)

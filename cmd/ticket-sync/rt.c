@@ -8,7 +8,14 @@
  * seen and the search overlaps it: tickets already seen with the same
  * LastUpdated and status are skipped (main.c's ts_seen).  Updates to the
  * status send the ticket's ETag as If-Match; a 412 refetches and retries
- * once.  Customers' messages are correspondence, the rest comments.
+ * once (CXKIT_TEST_RT_BEFORE_PUT, a test hook, runs a command between
+ * the two).  Customers' messages are correspondence, the rest comments.
+ * Agents' comments: for each ticket of a search page, its history
+ * (Correspond, Comment transactions after the last one pulled; main.c
+ * keeps that per ticket) and, for their bodies, its attachments.  The
+ * transaction id is the comment's seq.  Not an agent's: the requestors',
+ * RT_System's, and on a ticket opened through ticket-sync its creator's
+ * (ticket-sync's own user, who writes the customers' messages).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +78,161 @@ rt_ticket(struct ts_ctx *c, const json_t *r)
 	return t;
 }
 
+/* The name of a user reference {"type":"user","id":"root",...}. */
+static const char *
+user_name(const json_t *ref)
+{
+	return json_is_string(ref) ? json_string_value(ref) :
+	    json_string_value(json_object_get(ref, "id"));
+}
+
+/* Adds the agents' comments of one page of a ticket's history (items
+ * with Type, Creator, Created, Content) after transaction after to out.
+ * An agent's: Correspond (public) or Comment (private) by a user who is
+ * not a requestor, not RT_System and, on a ticket opened through
+ * ticket-sync, not its creator (ticket-sync's own user, who writes the
+ * customer's messages and what was sent to them). */
+static void
+rt_history(struct ts_ctx *c, const json_t *t, const json_t *items,
+    long long after, const json_t *requestors, const char *own,
+    struct ts_pull *out)
+{
+	json_t *it;
+	size_t i;
+
+	json_array_foreach(items, i, it) {
+		const char *type = json_string_value(json_object_get(it,
+		    "Type"));
+		const char *who = user_name(json_object_get(it, "Creator"));
+		json_t *id = json_object_get(it, "id"), *rq;
+		long long seq;
+		size_t k;
+		int agent = 1;
+
+		if (json_is_integer(id))
+			seq = json_integer_value(id);
+		else if (json_is_string(id))
+			seq = strtoll(json_string_value(id), NULL, 10);
+		else
+			continue;
+		if (seq <= after || type == NULL || who == NULL ||
+		    (strcmp(type, "Correspond") != 0 &&
+		    strcmp(type, "Comment") != 0))
+			continue;
+		json_array_foreach(requestors, k, rq)
+			if (user_name(rq) && strcmp(user_name(rq), who) == 0)
+				agent = 0;
+		if (strcmp(who, "RT_System") == 0 || (own &&
+		    strcmp(who, own) == 0))
+			agent = 0;
+		if (!agent)
+			continue;
+		/* The body is in the transaction's attachments. */
+		ts_pull_comment(c, out, t, seq, json_pack("{sssbsssb}",
+		    "author", who, "public", strcmp(type, "Correspond") == 0,
+		    "body", "", "by_agent", 1), json_string_value(
+		    json_object_get(it, "Created")));
+	}
+}
+
+/* The id of a reference {"type":...,"id":"41"}, or of a plain id. */
+static long long
+ref_id(const json_t *v)
+{
+	if (json_is_object(v))
+		v = json_object_get(v, "id");
+	if (json_is_integer(v))
+		return json_integer_value(v);
+	return json_is_string(v) ? strtoll(json_string_value(v), NULL, 10) :
+	    0;
+}
+
+/* Fills the bodies of out->v[from..] (RT comments, by transaction) from
+ * the ticket's attachments: each transaction's first text/plain part. */
+static int
+rt_bodies(struct ts_ctx *c, const char *id, struct ts_pull *out,
+    size_t from, struct ts_err *e)
+{
+	int more = 1;
+
+	for (int page = 1; more && page <= 1000; page++) {
+		struct cx_http_req q = { 0 };
+		json_t *j, *items, *a;
+		size_t i;
+
+		q.url = cx_xasprintf("%s/REST/2.0/ticket/%s/attachments?"
+		    "orderby=id&order=ASC&per_page=100&page=%d&fields="
+		    "TransactionId,ContentType,Content", c->url, id, page);
+		auth(c, &q);
+		if ((j = ts_get_json(c, &q, "attachments", e)) == NULL)
+			return -1;
+		items = json_object_get(j, "items");
+		json_array_foreach(items, i, a) {
+			long long tx = ref_id(json_object_get(a,
+			    "TransactionId"));
+			const char *ct = json_string_value(json_object_get(a,
+			    "ContentType"));
+			json_t *body = json_object_get(a, "Content");
+
+			if (ct == NULL || strncasecmp(ct, "text/plain", 10) != 0
+			    || !json_is_string(body))
+				continue;
+			for (size_t k = from; k < out->n; k++) {
+				json_t *cm = out->v[k].comment;
+
+				if (out->v[k].seq == tx && json_string_length(
+				    json_object_get(cm, "body")) == 0)
+					json_object_set(cm, "body", body);
+			}
+		}
+		more = json_is_string(json_object_get(j, "next_page"));
+		json_decref(j);
+	}
+	return 0;
+}
+
+/* The agents' comments of ticket t (search item r) after the last one
+ * pulled. */
+static int
+rt_comments(struct ts_ctx *c, const json_t *r, const json_t *t,
+    struct ts_pull *out, struct ts_err *e)
+{
+	const char *id = json_string_value(json_object_get(t, "id"));
+	const json_t *rq = json_object_get(r, "Requestor");
+	const char *own = NULL;
+	long long after = c->replay ? 0 : ts_comment_hw(c->st, c->name,
+	    id);
+	size_t from = out->n;
+	int more = 1;
+
+	if (ts_link_customer(c->st, c->name, id) > 0)
+		own = user_name(json_object_get(r, "Creator"));
+	for (int page = 1; more && page <= 1000; page++) {
+		struct cx_http_req q = { 0 };
+		json_t *j, *items;
+
+		q.url = cx_xasprintf("%s/REST/2.0/ticket/%s/history?orderby=id"
+		    "&order=ASC&per_page=100&page=%d&fields=Type,Creator,"
+		    "Created,Content", c->url, id, page);
+		auth(c, &q);
+		if ((j = ts_get_json(c, &q, "history", e)) == NULL)
+			return -1;
+		if (!json_is_array(items = json_object_get(j, "items"))) {
+			ts_err_set(e, CX_E_PROVIDER_ERROR, 1, "%s: ticket %s: "
+			    "the history answer has no 'items' array",
+			    c->name, id);
+			json_decref(j);
+			return -1;
+		}
+		rt_history(c, t, items, after, rq, own, out);
+		more = json_is_string(json_object_get(j, "next_page"));
+		json_decref(j);
+	}
+	if (out->n > from && rt_bodies(c, id, out, from, e) != 0)
+		return -1;
+	return 0;
+}
+
 int
 ts_rt_parse_search(struct ts_ctx *c, const char *body, size_t len,
     struct ts_pull *out, int *more, const char **why)
@@ -95,15 +257,12 @@ ts_rt_parse_search(struct ts_ctx *c, const char *body, size_t len,
 			*why = "an item of the search has no id";
 			goto fail;
 		}
-		upd = json_string_value(json_object_get(t, "updated_at"));
-		if (upd == NULL || strlen(upd) < 19) {
-			json_decref(t);
+		/* (the cursor below takes the first 19 characters) */
+		if ((upd = ts_pull_ticket(c, out, t)) == NULL ||
+		    strlen(upd) < 19) {
 			*why = "an item of the search has no LastUpdated";
 			goto fail;
 		}
-		ts_pull_add(out, t, NULL, cx_xasprintf("%s:%s:%s", c->name,
-		    json_string_value(json_object_get(t, "id")), upd),
-		    cx_xstrdup(upd));
 		/* The cursor: the latest LastUpdated, as TicketSQL wants it
 		 * ("YYYY-MM-DD HH:MM:SS", UTC). */
 		if (out->cursor == NULL || strncmp(out->cursor, upd, 10) < 0 ||
@@ -128,6 +287,8 @@ rt_pull(struct ts_ctx *c, const char *cursor, cx_ms since_ms,
 	char from[40], *q, *eq;
 	const char *why;
 	int page = 1, more = 1;
+	size_t n0, nt;
+	json_t *j, *items;
 
 	if (cursor) {
 		snprintf(from, sizeof from, "%s", cursor);
@@ -150,7 +311,8 @@ rt_pull(struct ts_ctx *c, const char *cursor, cx_ms since_ms,
 
 		r.url = cx_xasprintf("%s/REST/2.0/tickets?query=%s&orderby="
 		    "LastUpdated&order=ASC&per_page=100&page=%d&fields="
-		    "Subject,Status,LastUpdated,Created,Queue", c->url, eq,
+		    "Subject,Status,LastUpdated,Created,Queue,Creator,Requestor",
+		    c->url, eq,
 		    page);
 		auth(c, &r);
 		if (ts_http(c, &r, &resp, &body, e) != 0) {
@@ -165,6 +327,7 @@ rt_pull(struct ts_ctx *c, const char *cursor, cx_ms since_ms,
 			free(body);
 			goto fail;
 		}
+		n0 = out->n;
 		if (ts_rt_parse_search(c, resp.body, resp.body_len, out, &more,
 		    &why) != 0) {
 			ts_err_set(e, CX_E_PROVIDER_ERROR, 1, "%s: search: %s: "
@@ -173,7 +336,18 @@ rt_pull(struct ts_ctx *c, const char *cursor, cx_ms since_ms,
 			free(body);
 			goto fail;
 		}
+		/* Then the agents' comments of the tickets of this page. */
+		items = json_object_get(j = json_loadb(resp.body,
+		    resp.body_len, 0, NULL), "items");
 		free(body);
+		nt = out->n - n0;
+		for (size_t k = 0; k < nt; k++)
+			if (rt_comments(c, json_array_get(items, k),
+			    out->v[n0 + k].ticket, out, e) != 0) {
+				json_decref(j);
+				goto fail;
+			}
+		json_decref(j);
 		if (++page > 1000)
 			break;
 	}
@@ -192,34 +366,17 @@ rt_get_etag(struct ts_ctx *c, const char *id, json_t **out, char **etag,
     struct ts_err *e)
 {
 	struct cx_http_req r = { 0 };
-	struct cx_http_resp resp;
-	char *body, *eid = ts_urlenc(id);
+	char *eid = ts_urlenc(id), *what = cx_xasprintf("ticket %s", id);
 	json_t *j;
 
 	*out = NULL;
 	r.url = cx_xasprintf("%s/REST/2.0/ticket/%s", c->url, eid);
 	free(eid);
 	auth(c, &r);
-	if (ts_http_hdr(c, &r, "ETag", etag, &resp, &body, e) != 0) {
-		cx_http_req_free(&r);
+	j = ts_fetch_json(c, &r, "ETag", etag, what, e);
+	free(what);
+	if (j == NULL)
 		return -1;
-	}
-	cx_http_req_free(&r);
-	if (resp.status == 404) {
-		ts_err_set(e, CX_E_NOT_FOUND, 0, "%s: no ticket %s (deleted "
-		    "or never existed)", c->name, id);
-		free(body);
-		return -1;
-	}
-	if (resp.status != 200 || (j = ts_json_body(&resp, c->name, e)) ==
-	    NULL) {
-		if (e->code == NULL)
-			ts_err_set(e, CX_E_PROVIDER_ERROR, 0, "%s: ticket %s: "
-			    "HTTP %ld", c->name, id, resp.status);
-		free(body);
-		return -1;
-	}
-	free(body);
 	*out = rt_ticket(c, j);
 	/* RT answers a ticket it deleted with Status "deleted". */
 	json_decref(j);
@@ -324,6 +481,18 @@ rt_create(struct ts_ctx *c, const struct ts_new *n, json_t **out,
 	return rt_get(c, id, out, e);
 }
 
+/* CXKIT_TEST_RT_BEFORE_PUT is a test hook (tests/peers/rt.sh): a shell
+ * command run between the GET of the ETag and the PUT of a status, so
+ * that a test can change the ticket right there and force RT's 412. */
+static void
+test_hook_before_put(void)
+{
+	const char *h = getenv("CXKIT_TEST_RT_BEFORE_PUT");
+
+	if (h && *h && system(h) != 0)
+		cx_notice(NULL, "CXKIT_TEST_RT_BEFORE_PUT failed");
+}
+
 static int
 rt_update(struct ts_ctx *c, const char *id, const char *body, int public,
     int by_agent, const char *author, const char *status, int score,
@@ -364,6 +533,7 @@ rt_update(struct ts_ctx *c, const char *id, const char *body, int public,
 			break;
 		}
 		json_decref(t);
+		test_hook_before_put();
 		back = ts_status_map(NULL, RT_BACK, status);
 		req = json_pack("{ss}", "Status", back);
 		rv = rt_send(c, "PUT", cx_xasprintf("%s/REST/2.0/ticket/%s",

@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "cx.h"
 
@@ -44,6 +45,7 @@ struct ts_ctx {
 	long timeout_ms;
 	long min_interval_ms;		/* pacing of export calls */
 	int dry_run;
+	int replay;		/* pull --since: comments already pulled too */
 	void *priv;			/* the backend's own data */
 };
 
@@ -63,6 +65,9 @@ struct ts_pulled {
 	char *ts;		/* time of the change (malloc'd) */
 	const char *event;	/* set by the local backend; NULL: diff */
 	char *prev_status;	/* local backend only (malloc'd) */
+	long long seq;		/* remote comments: the comment's id on
+				 * the server (> 0, growing), which main.c
+				 * keeps per ticket so that each comes once */
 };
 
 struct ts_pull {
@@ -75,6 +80,19 @@ struct ts_pull {
 void ts_pull_add(struct ts_pull *p, json_t *ticket, json_t *comment,
     char *change_id, char *ts);
 void ts_pull_free(struct ts_pull *p);
+/* Adds a changed ticket t (owned) of a remote system, its change id
+ * NAME:ID:UPDATED; returns its updated_at, or NULL (t freed) when it has
+ * none. */
+const char *ts_pull_ticket(struct ts_ctx *c, struct ts_pull *p, json_t *t);
+/* Adds a remote comment of ticket t (copied): seq its id on the server,
+ * comment {author, public, body, by_agent} (owned), ts its time. */
+void ts_pull_comment(struct ts_ctx *c, struct ts_pull *p, const json_t *t,
+    long long seq, json_t *comment, const char *ts);
+/* The highest comment id pulled of a remote ticket, 0 when none. */
+long long ts_comment_hw(struct cx_state *st, const char *backend,
+    const char *id);
+int ts_comment_hw_put(struct cx_state *st, const char *backend,
+    const char *id, long long seq);
 
 struct ts_backend {
 	const char *type;
@@ -132,6 +150,15 @@ long long ts_link_customer(struct cx_state *st, const char *backend,
 int ts_link_status(struct cx_state *st, const char *backend,
     const char *ticket, const char *status);
 
+/* The state store's SQLite, for identity.c and local.c: a prepared
+ * statement or NULL (logged); ts_done() finalizes s after a step that
+ * returned rc, 0 or -1 (logged); ts_step_done() steps once then that;
+ * ts_bind_text() binds NULL for a NULL v. */
+sqlite3_stmt *ts_prep(struct cx_state *st, const char *sql);
+int ts_done(struct cx_state *st, sqlite3_stmt *s, int rc);
+int ts_step_done(struct cx_state *st, sqlite3_stmt *s);
+void ts_bind_text(sqlite3_stmt *s, int i, const char *v);
+
 /* The last pulled state of a remote ticket: status and updated_at
  * (malloc'd), 0 when seen, 1 when never, -1 on error. */
 int ts_seen_get(struct cx_state *st, const char *backend, const char *id,
@@ -150,6 +177,13 @@ int ts_http(struct ts_ctx *c, struct cx_http_req *req,
  * *hval must be NULL or malloc'd on entry). */
 int ts_http_hdr(struct ts_ctx *c, struct cx_http_req *req, const char *hdr,
     char **hval, struct cx_http_resp *resp, char **body, struct ts_err *e);
+/* Performs req (freed; hdr, hval as ts_http_hdr, or NULL) and parses
+ * its JSON object answer; NULL with *e set: 404 not_found ("NAME: what:
+ * not found"), another status than 200 or not JSON provider_error. */
+json_t *ts_fetch_json(struct ts_ctx *c, struct cx_http_req *req,
+    const char *hdr, char **hval, const char *what, struct ts_err *e);
+json_t *ts_get_json(struct ts_ctx *c, struct cx_http_req *req,
+    const char *what, struct ts_err *e);
 /* Parses a JSON body; NULL with *e set (provider_error, quoting it). */
 json_t *ts_json_body(const struct cx_http_resp *resp, const char *what,
     struct ts_err *e);
@@ -167,6 +201,11 @@ int ts_status_done(const char *status);
  * static reason. */
 int ts_zendesk_parse_export(struct ts_ctx *c, const char *body, size_t len,
     struct ts_pull *out, const char **why);
+int ts_zendesk_parse_comments(struct ts_ctx *c, const json_t *t,
+    const char *body, size_t len, long long after, long long requester,
+    long long me, struct ts_pull *out, char **next, const char **why);
+int ts_redmine_parse_journals(struct ts_ctx *c, const json_t *t,
+    const json_t *issue, long long after, struct ts_pull *out);
 int ts_rt_parse_search(struct ts_ctx *c, const char *body, size_t len,
     struct ts_pull *out, int *more, const char **why);
 int ts_redmine_parse_issues(struct ts_ctx *c, const char *body, size_t len,

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include <curl/curl.h>
+#include <sqlite3.h>
 
 #include "ts.h"
 
@@ -55,6 +56,66 @@ ts_pull_add(struct ts_pull *p, json_t *ticket, json_t *comment,
 	x->comment = comment;
 	x->change_id = change_id;
 	x->ts = ts;
+}
+
+const char *
+ts_pull_ticket(struct ts_ctx *c, struct ts_pull *p, json_t *t)
+{
+	const char *upd = json_string_value(json_object_get(t, "updated_at"));
+
+	if (upd == NULL) {
+		json_decref(t);
+		return NULL;
+	}
+	ts_pull_add(p, t, NULL, cx_xasprintf("%s:%s:%s", c->name,
+	    json_string_value(json_object_get(t, "id")), upd),
+	    cx_xstrdup(upd));
+	return upd;
+}
+
+void
+ts_pull_comment(struct ts_ctx *c, struct ts_pull *p, const json_t *t,
+    long long seq, json_t *comment, const char *ts)
+{
+	if (ts == NULL)		/* a comment with no date: the change's */
+		ts = json_string_value(json_object_get(t, "updated_at"));
+	ts_pull_add(p, json_deep_copy(t), comment, cx_xasprintf("%s:%s:c%lld",
+	    c->name, json_string_value(json_object_get(t, "id")), seq),
+	    cx_xstrdup(ts ? ts : ""));
+	p->v[p->n - 1].seq = seq;
+	p->v[p->n - 1].event = "ticket.comment";
+	/* As the local backend: a comment leaves the status as it was. */
+	if (json_is_string(json_object_get(t, "status")))
+		p->v[p->n - 1].prev_status = cx_xstrdup(json_string_value(
+		    json_object_get(t, "status")));
+}
+
+/* Kept in the key-value store: ns ticket-sync.comment, key NAME:TICKET. */
+long long
+ts_comment_hw(struct cx_state *st, const char *backend, const char *id)
+{
+	char *k = cx_xasprintf("%s:%s", backend, id), *v;
+	long long n = 0;
+
+	v = cx_kv_get(st, "ticket-sync.comment", k);
+	if (v)
+		n = strtoll(v, NULL, 10);
+	free(v);
+	free(k);
+	return n;
+}
+
+int
+ts_comment_hw_put(struct cx_state *st, const char *backend, const char *id,
+    long long seq)
+{
+	char *k = cx_xasprintf("%s:%s", backend, id);
+	char *v = cx_xasprintf("%lld", seq);
+	int rv = cx_kv_put(st, "ticket-sync.comment", k, v, 0);
+
+	free(k);
+	free(v);
+	return rv;
 }
 
 void
@@ -232,4 +293,81 @@ fail:
 	free(*body);
 	*body = NULL;
 	return -1;
+}
+
+json_t *
+ts_fetch_json(struct ts_ctx *c, struct cx_http_req *req, const char *hdr,
+    char **hval, const char *what, struct ts_err *e)
+{
+	struct cx_http_resp resp;
+	char *body, *w;
+	json_t *j = NULL;
+
+	if (ts_http_hdr(c, req, hdr, hval, &resp, &body, e) != 0) {
+		cx_http_req_free(req);
+		return NULL;
+	}
+	cx_http_req_free(req);
+	w = cx_xasprintf("%s: %s", c->name, what);
+	if (resp.status == 404)
+		ts_err_set(e, CX_E_NOT_FOUND, 0, "%s: not found (deleted or "
+		    "never existed)", w);
+	else if (resp.status != 200)
+		ts_err_set(e, CX_E_PROVIDER_ERROR, 0, "%s: HTTP %ld: %.*s", w,
+		    resp.status, cx_http_excerpt(&resp),
+		    resp.body ? resp.body : "");
+	else
+		j = ts_json_body(&resp, w, e);
+	free(w);
+	free(body);
+	return j;
+}
+
+json_t *
+ts_get_json(struct ts_ctx *c, struct cx_http_req *req, const char *what,
+    struct ts_err *e)
+{
+	return ts_fetch_json(c, req, NULL, NULL, what, e);
+}
+
+/* ---- SQLite (identity.c, local.c) ---- */
+
+sqlite3_stmt *
+ts_prep(struct cx_state *st, const char *sql)
+{
+	sqlite3 *db = cx_state_db(st);
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+		cx_err(NULL, "state: %s", sqlite3_errmsg(db));
+		return NULL;
+	}
+	return s;
+}
+
+int
+ts_done(struct cx_state *st, sqlite3_stmt *s, int rc)
+{
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		cx_err(NULL, "state: %s", sqlite3_errmsg(cx_state_db(st)));
+		sqlite3_finalize(s);
+		return -1;
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int
+ts_step_done(struct cx_state *st, sqlite3_stmt *s)
+{
+	return ts_done(st, s, sqlite3_step(s));
+}
+
+void
+ts_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
 }

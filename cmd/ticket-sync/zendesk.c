@@ -11,7 +11,11 @@
  * (Zendesk's lag); the cursor never skips them.  Updates are safe
  * updates (updated_stamp); a 409 refetches the ticket and retries once.
  * The requester is found by phone (/api/v2/users/search.json), or
- * created with it.
+ * created with it.  Agents' comments: for each ticket of an export
+ * page, GET /api/v2/tickets/ID/comments.json (cursor-paged; the normal
+ * rate limit, whose 429 waits for Retry-After); the comment id is its
+ * seq.  An agent's: written neither by the requester nor by ticket-sync's
+ * own user (/api/v2/users/me.json), which writes the customers' messages.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +32,7 @@ static const char *const zd_keys[] = { "export_rate", NULL };
 struct zd {
 	double rate;		/* export requests per minute */
 	cx_ms last_call;
+	long long me;		/* ticket-sync's own user id, 0: not known */
 };
 
 static void
@@ -109,21 +114,15 @@ ts_zendesk_parse_export(struct ts_ctx *c, const char *body, size_t len,
 	}
 	json_array_foreach(tickets, i, z) {
 		json_t *t = json_is_object(z) ? zd_ticket(c, z) : NULL;
-		const char *upd;
 
 		if (t == NULL) {
 			*why = "a ticket of the export has no id";
 			goto fail;
 		}
-		upd = json_string_value(json_object_get(t, "updated_at"));
-		if (upd == NULL) {
-			json_decref(t);
+		if (ts_pull_ticket(c, out, t) == NULL) {
 			*why = "a ticket of the export has no updated_at";
 			goto fail;
 		}
-		ts_pull_add(out, t, NULL, cx_xasprintf("%s:%s:%s", c->name,
-		    json_string_value(json_object_get(t, "id")), upd),
-		    cx_xstrdup(upd));
 	}
 	if (json_is_string(json_object_get(j, "after_cursor"))) {
 		free(out->cursor);
@@ -136,6 +135,136 @@ ts_zendesk_parse_export(struct ts_ctx *c, const char *body, size_t len,
 fail:
 	json_decref(j);
 	return -1;
+}
+
+/* An id (integer or digits) as a number, 0 when none. */
+static long long
+id_num(const json_t *v)
+{
+	if (json_is_integer(v))
+		return json_integer_value(v);
+	return json_is_string(v) ? strtoll(json_string_value(v), NULL, 10) :
+	    0;
+}
+
+/* Adds the agents' comments of one page (comments[]) of ticket t to out:
+ * those after after, not by requester nor by me. */
+int
+ts_zendesk_parse_comments(struct ts_ctx *c, const json_t *t,
+    const char *body, size_t len, long long after, long long requester,
+    long long me, struct ts_pull *out, char **next, const char **why)
+{
+	json_t *j = json_loadb(body, len, 0, NULL), *list, *cm;
+	size_t i;
+
+	*next = NULL;
+	if (!json_is_object(j) || !json_is_array(list = json_object_get(j,
+	    "comments"))) {
+		*why = "the answer has no 'comments' array";
+		json_decref(j);
+		return -1;
+	}
+	json_array_foreach(list, i, cm) {
+		long long seq = id_num(json_object_get(cm, "id"));
+		long long who = id_num(json_object_get(cm, "author_id"));
+		json_t *text = json_object_get(cm, "plain_body");
+		char author[32];
+
+		if (!json_is_string(text))
+			text = json_object_get(cm, "body");
+		if (seq <= after || who == 0 || who == requester || who == me)
+			continue;
+		snprintf(author, sizeof author, "%lld", who);
+		ts_pull_comment(c, out, t, seq, json_pack("{sssbsosb}",
+		    "author", author, "public",
+		    !json_is_false(json_object_get(cm, "public")), "body",
+		    json_is_string(text) ? json_incref(text) : json_string(""),
+		    "by_agent", 1), json_string_value(json_object_get(cm,
+		    "created_at")));
+	}
+	if (json_is_true(cx_rec_path(j, "meta.has_more")) &&
+	    json_is_string(cx_rec_path(j, "links.next")))
+		*next = cx_xstrdup(json_string_value(cx_rec_path(j,
+		    "links.next")));
+	json_decref(j);
+	return 0;
+}
+
+/* ticket-sync's own user id (once a run). */
+static int
+zd_me(struct ts_ctx *c, struct ts_err *e)
+{
+	struct zd *z = c->priv;
+	struct cx_http_req r = { 0 };
+	json_t *j;
+
+	if (z->me)
+		return 0;
+	r.url = cx_xasprintf("%s/api/v2/users/me.json", c->url);
+	auth(c, &r);
+	if ((j = ts_get_json(c, &r, "users/me", e)) == NULL)
+		return -1;
+	z->me = id_num(cx_rec_path(j, "user.id"));
+	json_decref(j);
+	if (z->me == 0) {
+		ts_err_set(e, CX_E_PROVIDER_ERROR, 0, "%s: users/me: no user id "
+		    "in the answer", c->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* The agents' comments of ticket t (raw: the export's ticket object). */
+static int
+zd_comments(struct ts_ctx *c, const json_t *raw, const json_t *t,
+    struct ts_pull *out, struct ts_err *e)
+{
+	struct zd *z = c->priv;
+	const char *id = json_string_value(json_object_get(t, "id"));
+	long long after = c->replay ? 0 : ts_comment_hw(c->st, c->name,
+	    id);
+	long long requester = id_num(json_object_get(raw, "requester_id"));
+	char *eid = ts_urlenc(id), *url;
+
+	url = cx_xasprintf("%s/api/v2/tickets/%s/comments.json?"
+	    "page%%5Bsize%%5D=100", c->url, eid);
+	free(eid);
+	for (int page = 0; url && page < 1000; page++) {
+		struct cx_http_req r = { 0 };
+		struct cx_http_resp resp;
+		const char *why;
+		char *body;
+
+		r.url = url;
+		auth(c, &r);
+		if (ts_http(c, &r, &resp, &body, e) != 0) {
+			cx_http_req_free(&r);
+			return -1;
+		}
+		cx_http_req_free(&r);
+		if (resp.status == 404) {	/* deleted meanwhile */
+			free(body);
+			return 0;
+		}
+		if (resp.status != 200) {
+			ts_err_set(e, CX_E_PROVIDER_ERROR, 0, "%s: ticket %s: "
+			    "comments: HTTP %ld: %.*s", c->name, id,
+			    resp.status, cx_http_excerpt(&resp), resp.body);
+			free(body);
+			return -1;
+		}
+		if (ts_zendesk_parse_comments(c, t, resp.body, resp.body_len,
+		    after, requester, z->me, out, &url, &why) != 0) {
+			ts_err_set(e, CX_E_PROVIDER_ERROR, 1, "%s: ticket %s: "
+			    "comments: %s: %.*s", c->name, id, why,
+			    cx_http_excerpt(&resp), resp.body);
+			free(body);
+			return -1;
+		}
+		free(body);
+	}
+	free(url);
+	return 0;
 }
 
 /* Spaces export calls 60/rate s apart, across runs too. */
@@ -178,6 +307,8 @@ zd_pull(struct ts_ctx *c, const char *cursor, cx_ms since_ms,
 	struct cx_http_resp resp;
 	char *body;
 	const char *why;
+	size_t n0, nt;
+	json_t *j;
 
 	if (cursor) {
 		char *cu = ts_urlenc(cursor);
@@ -200,6 +331,7 @@ zd_pull(struct ts_ctx *c, const char *cursor, cx_ms since_ms,
 		free(body);
 		goto fail;
 	}
+	n0 = out->n;
 	if (ts_zendesk_parse_export(c, resp.body, resp.body_len, out,
 	    &why) != 0) {
 		ts_err_set(e, CX_E_PROVIDER_ERROR, 1, "%s: export: %s: %.*s",
@@ -207,7 +339,28 @@ zd_pull(struct ts_ctx *c, const char *cursor, cx_ms since_ms,
 		free(body);
 		goto fail;
 	}
+	/* Then the agents' comments of the tickets of this page (not of
+	 * deleted ones: their comments are gone). */
+	j = json_loadb(resp.body, resp.body_len, 0, NULL);
 	free(body);
+	nt = out->n - n0;
+	if (nt > 0 && zd_me(c, e) != 0) {
+		json_decref(j);
+		goto fail;
+	}
+	for (size_t k = 0; k < nt; k++) {
+		json_t *t = out->v[n0 + k].ticket;
+
+		if (strcmp(json_string_value(json_object_get(t, "status")),
+		    "deleted") == 0)
+			continue;
+		if (zd_comments(c, json_array_get(json_object_get(j,
+		    "tickets"), k), t, out, e) != 0) {
+			json_decref(j);
+			goto fail;
+		}
+	}
+	json_decref(j);
 	/* No cursor back (an empty first page): keep the old one. */
 	if (out->cursor == NULL && cursor)
 		out->cursor = cx_xstrdup(cursor);
@@ -223,34 +376,17 @@ static int
 zd_get_raw(struct ts_ctx *c, const char *id, json_t **raw, struct ts_err *e)
 {
 	struct cx_http_req r = { 0 };
-	struct cx_http_resp resp;
-	char *body, *eid = ts_urlenc(id);
+	char *eid = ts_urlenc(id), *what = cx_xasprintf("ticket %s", id);
 	json_t *j;
 
 	*raw = NULL;
 	r.url = cx_xasprintf("%s/api/v2/tickets/%s.json", c->url, eid);
 	free(eid);
 	auth(c, &r);
-	if (ts_http(c, &r, &resp, &body, e) != 0) {
-		cx_http_req_free(&r);
+	j = ts_get_json(c, &r, what, e);
+	free(what);
+	if (j == NULL)
 		return -1;
-	}
-	cx_http_req_free(&r);
-	if (resp.status == 404) {
-		ts_err_set(e, CX_E_NOT_FOUND, 0, "%s: no ticket %s (deleted "
-		    "or never existed)", c->name, id);
-		free(body);
-		return -1;
-	}
-	if (resp.status != 200 || (j = ts_json_body(&resp, c->name, e)) ==
-	    NULL) {
-		if (e->code == NULL)
-			ts_err_set(e, CX_E_PROVIDER_ERROR, 0, "%s: ticket %s: "
-			    "HTTP %ld", c->name, id, resp.status);
-		free(body);
-		return -1;
-	}
-	free(body);
 	*raw = json_incref(json_object_get(j, "ticket"));
 	json_decref(j);
 	if (!json_is_object(*raw)) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # ticket-sync's redmine backend against tests/mock/redmine-mock: issues,
-# notes, status_id=* on pull, offset paging, 422 errors with the field
+# notes, status_id=* on pull, offset paging, agents' notes as comments,
+# 422 errors with the field
 
 load lib
 
@@ -71,6 +72,32 @@ timeout = 5"
 	run ticket-sync pull
 	expect_eq "$(printf '%s\n' "$output" | jq -r '[.event, .ticket.prev_status, .ticket.status] | join(" ")')" \
 	    "ticket.reopened closed open"
+}
+
+@test "pull: agents' notes are ticket.comment events, each once; the author's are not" {
+	rm_start
+	run_in '{"channel":"sms","from":"+8613800138001","text":"leaks"}
+' ticket-sync push -q
+	run ticket-sync pull
+	expect_eq "$(printf '%s\n' "$output" | jq -r .event)" "ticket.created"
+	# the customer's second message (ticket-sync's user, the author), a
+	# public and a private note by agents, a status change with no note
+	run_in '{"channel":"sms","from":"+8613800138001","text":"still"}
+' ticket-sync push -q
+	curl -fsS -X POST "$RM/_mock/note?id=1&uid=2&user=Wang&notes=A%20technician%20comes" >/dev/null
+	curl -fsS -X POST "$RM/_mock/note?id=1&uid=3&user=Li&notes=check%20the%20order&private=1" >/dev/null
+	curl -fsS -X POST "$RM/_mock/touch?id=1&status_id=2" >/dev/null
+	run ticket-sync pull
+	expect_eq "$status" 0
+	expect_eq "$(printf '%s\n' "$output" | jq -c '[.event, .id, .ticket.status, .comment]' | tr '\n' ' ')" \
+	    '["ticket.updated","rm:1:'"$(printf '%s\n' "$output" | jq -r 'select(.event=="ticket.updated") | .ticket.updated_at')"'","open",null] ["ticket.comment","rm:1:c2","open",{"author":"Wang","public":true,"body":"A technician comes","by_agent":true}] ["ticket.comment","rm:1:c3","open",{"author":"Li","public":false,"body":"check the order","by_agent":true}] '
+	# one issue GET with include=journals a pull that saw the issue
+	expect_eq "$(jq -s '[.[] | select(.path=="/issues/1.json" and .query.include=="journals")] | length' "$T/rm.ndjson")" 2
+	run ticket-sync pull
+	expect_eq "$output" ""
+	curl -fsS -X POST "$RM/_mock/touch?id=1&status_id=3" >/dev/null
+	run ticket-sync pull
+	expect_eq "$(printf '%s\n' "$output" | jq -r .event | tr '\n' ' ')" "ticket.solved "
 }
 
 @test "a 422 is reported with Redmine's errors, which name the field" {

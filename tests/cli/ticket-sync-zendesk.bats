@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # ticket-sync's zendesk backend against tests/mock/zendesk-mock: the
-# cursor export and end_of_stream, 429 with Retry-After, 409 on safe
-# updates, deleted tickets, auth failures, malformed answers
+# cursor export and end_of_stream, agents' comments, 429 with
+# Retry-After, 409 on safe updates, deleted tickets, auth failures,
+# malformed answers
 
 load lib
 
@@ -91,6 +92,41 @@ msgs() {
 	expect_eq "$(printf '%s\n' "$output" | jq -r '.event + " " + .ticket.prev_status')" "ticket.reopened solved"
 }
 
+@test "pull: agents' comments are ticket.comment events, each once; the requester's and ticket-sync's own are not" {
+	zd_start --comment-page 2
+	run_in "$(msgs 1)
+" ticket-sync push -q
+	sleep 1.1
+	run ticket-sync pull
+	expect_eq "$(printf '%s\n' "$output" | jq -r .event)" "ticket.created"
+	zd_ctl "comment?id=1&author=901&public=1&body=A%20technician%20comes%20tomorrow"
+	zd_ctl "comment?id=1&author=1&public=1&body=thanks"	# the requester
+	zd_ctl "comment?id=1&author=902&public=0&body=check%20the%20order"
+	ticket-sync update 1 --comment "sent from ticket-sync" >/dev/null
+	sleep 1.1
+	run ticket-sync pull
+	expect_eq "$status" 0
+	expect_eq "$(printf '%s\n' "$output" | jq -c '[.event, .ticket.id, .comment]' | tr '\n' ' ')" \
+	    '["ticket.updated","1",null] ["ticket.comment","1",{"author":"901","public":true,"body":"A technician comes tomorrow","by_agent":true}] ["ticket.comment","1",{"author":"902","public":false,"body":"check the order","by_agent":true}] '
+	expect_eq "$(printf '%s\n' "$output" | jq -r 'select(.event=="ticket.comment") | .id' | tr '\n' ' ')" \
+	    "zd:1:c1002 zd:1:c1004 "
+	# Comments are paged (links.next; 2 a page here) and come from the
+	# normal API, not the paced export.
+	expect_eq "$(jq -r 'select(.path=="/api/v2/tickets/1/comments.json") | .query' "$T/zd.ndjson" | tr '\n' ' ')" \
+	    "page%5Bsize%5D=100 page%5Bsize%5D=100 page%5Bsize%5D=2&page%5Bafter%5D=2 page%5Bsize%5D=2&page%5Bafter%5D=4 "
+	# Once: another change of the ticket does not bring them again.
+	zd_ctl "touch?id=1&status=pending"
+	sleep 1.1
+	run ticket-sync pull
+	expect_eq "$(printf '%s\n' "$output" | jq -r '.event + " " + .ticket.status' | tr '\n' ',')" "ticket.updated pending,"
+	run ticket-sync pull
+	expect_eq "$output" ""
+	# A replay (--since) brings them again, with the same ids.
+	run ticket-sync pull --since 2000-01-01T00:00:00Z
+	expect_eq "$(printf '%s\n' "$output" | jq -r 'select(.event=="ticket.comment") | .id' | tr '\n' ' ')" \
+	    "zd:1:c1002 zd:1:c1004 "
+}
+
 @test "pull: a 429 waits for Retry-After and goes on" {
 	zd_start
 	run_in "$(msgs 1)
@@ -159,7 +195,7 @@ msgs() {
 ' ticket-sync lookup
 	expect_eq "$status" 1
 	expect_eq "$(jqo -r .ticket.error.code)" not_found
-	[[ $stderr_out == *"no ticket 1 (deleted or never existed)"* ]]
+	[[ $stderr_out == *"zd: ticket 1: not found (deleted or never existed)"* ]]
 }
 
 @test "auth failure: records fail with auth_failed, pull exits 2, no secret shown" {

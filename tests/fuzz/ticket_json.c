@@ -3,8 +3,8 @@
  *
  * SPDX-License-Identifier: MIT
  * Each input is given, as an HTTP body, to the three pure parsers: the
- * Zendesk incremental export, RT's ticket search and Redmine's issue
- * list.  They must accept or refuse it with a reason, never crash or
+ * Zendesk incremental export and ticket comments, RT's ticket search,
+ * Redmine's issue list and an issue's journals.  They must accept or refuse it with a reason, never crash or
  * leak.  Built by `make fuzz` with clang -fsanitize=fuzzer,address,
  * undefined.
  */
@@ -25,6 +25,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *why = NULL;
 	long total;
 	int more;
+	char *next = NULL;
+	json_t *t = json_pack("{ssss}", "id", "1", "status", "open"), *j;
 
 	if (ts_zendesk_parse_export(&c, (const char *)data, size, &p,
 	    &why) != 0 && why == NULL)
@@ -40,5 +42,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    &why) != 0 && why == NULL)
 		abort();
 	ts_pull_free(&p);
+	why = NULL;
+	if (ts_zendesk_parse_comments(&c, t, (const char *)data, size, 0, 1,
+	    900, &p, &next, &why) != 0 && why == NULL)
+		abort();
+	free(next);
+	ts_pull_free(&p);
+	j = json_loadb((const char *)data, size, 0, NULL);
+	ts_redmine_parse_journals(&c, t, json_object_get(j, "issue"), 0, &p);
+	json_decref(j);
+	ts_pull_free(&p);
+	json_decref(t);
 	return 0;
 }

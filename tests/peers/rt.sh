@@ -9,8 +9,9 @@
 # there.  A token for root comes from RT's Perl API; rt-server (Starlet)
 # listens on a free loopback port and is stopped by its pid.
 # Checks: create, correspond, update, pull (cursor without a trailing Z,
-# 1-second LastUpdated overlap), an ETag conflict, a deleted ticket, bad
-# auth.  Prints TAP.
+# 1-second LastUpdated overlap), an agent's comments once each, an ETag
+# conflict (RT's, and ticket-sync's 412 retry through the
+# CXKIT_TEST_RT_BEFORE_PUT hook), a deleted ticket, bad auth.  Prints TAP.
 set -u
 
 RTLIB=/usr/share/request-tracker5/lib
@@ -85,7 +86,7 @@ is() {
 	if [ "$1" = "$2" ]; then ok "$3"; else notok "$3" "got:  $1" "want: $2"; fi
 }
 
-echo "1..14"
+echo "1..21"
 
 if ! "$SETUP" --action init --skip-create >"$tmp/setup.log" 2>&1; then
 	echo "Bail out! rt-setup-database failed: $(tail -3 "$tmp/setup.log")"
@@ -96,7 +97,16 @@ use RT; RT::LoadConfig(); RT::Init();
 my $u = RT::User->new(RT->SystemUser); $u->Load("root");
 my $t = RT::AuthToken->new(RT->SystemUser);
 my ($id, $msg, $tok) = $t->Create(Owner => $u->Id, Description => "cxkit");
-die "$msg\n" unless $id; print "$tok\n";' 2>"$tmp/token.log")
+die "$msg\n" unless $id;
+# an agent: a privileged user other than the one ticket-sync uses
+my $a = RT::User->new(RT->SystemUser);
+my ($aid, $amsg) = $a->Create(Name => "wang", Password => "wang-secret-1",
+    Privileged => 1, EmailAddress => "wang\@cxkit.test");
+die "$amsg\n" unless $aid;
+my ($ok, $gmsg) = $a->PrincipalObj->GrantRight(Right => "SuperUser",
+    Object => RT->System);
+die "$gmsg\n" unless $ok;
+print "$tok\n";' 2>"$tmp/token.log")
 [ -n "$token" ] || { echo "Bail out! no RT token: $(tail -3 "$tmp/token.log")"; exit 1; }
 ok "RT database set up in $tmp, token created"
 
@@ -146,8 +156,8 @@ esac
 
 # 6: pull
 ev=$(ticket-sync pull 2>"$tmp/err")
-is "$(printf '%s\n' "$ev" | jq -r '.event + ":" + .ticket.id + ":" + .ticket.customer.phone' | tr '\n' ' ')" \
-    "ticket.created:1:+8613800138001 ticket.created:2:+8613800138002 " "pull: both tickets once, with their customers"
+is "$(printf '%s\n' "$ev" | jq -r '.event + ":" + .ticket.id + ":" + .ticket.customer.phone' | sort | tr '\n' ' ')" \
+    "ticket.created:1:+8613800138001 ticket.created:2:+8613800138002 " "pull: both tickets once, with their customers (in any order: they may share a second)"
 cur=$(sqlite3 "$CXKIT_STATE" "SELECT value FROM kv WHERE ns='ticket-sync.cursor' AND key='rt'")
 case $cur in
 [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]\ [0-9][0-9]:[0-9][0-9]:[0-9][0-9]) ok "cursor in TicketSQL form, no Z ($cur)" ;;
@@ -157,7 +167,32 @@ esac
 # yet nothing comes twice.
 is "$(ticket-sync pull 2>&1)" "" "pull again at once: nothing (the overlapping second is de-duplicated)"
 
-# 9: an agent solves ticket 1; another changes ticket 2 in the same run
+# 9: an agent (wang, in RT's web UI or API) answers ticket 1 and writes an
+# internal comment on ticket 2: one ticket.comment each, after the
+# ticket.updated events of the search page; ticket-sync's own correspondence (the
+# customer's message m2) was none.
+curl -s -u wang:wang-secret-1 -X POST "$url/REST/2.0/ticket/1/correspond" \
+    -H 'Content-Type: application/json' \
+    -d '{"Content":"A technician comes tomorrow","ContentType":"text/plain"}' >/dev/null
+curl -s -u wang:wang-secret-1 -X POST "$url/REST/2.0/ticket/2/comment" \
+    -H 'Content-Type: application/json' \
+    -d '{"Content":"check the order first","ContentType":"text/plain"}' >/dev/null
+ev=$(ticket-sync pull 2>"$tmp/err")
+is "$(printf '%s\n' "$ev" | jq -r '[.event, .ticket.id, (.comment | select(.) | .author, .public, .body, .by_agent)] | map(tostring) | join("|")' | sort | tr '\n' ',')" \
+    "ticket.comment|1|wang|true|A technician comes tomorrow|true,ticket.comment|2|wang|false|check the order first|true,ticket.updated|1,ticket.updated|2," \
+    "pull: an agent's correspondence and comment, one ticket.comment each"
+# (the two tickets may share a LastUpdated second: their order is RT's)
+is "$(printf '%s\n' "$ev" | jq -r .event | tr '\n' ' ')" \
+    "ticket.updated ticket.updated ticket.comment ticket.comment " \
+    "the comments come after the tickets of the search page"
+ids=$(printf '%s\n' "$ev" | jq -r 'select(.event=="ticket.comment") | .id' | sort | tr '\n' ' ')
+case $ids in
+rt:1:c[0-9]*\ rt:2:c[0-9]*\ ) ok "comment ids are stable: NAME:TICKET:cTRANSACTION ($ids)" ;;
+*) notok "comment ids NAME:TICKET:cTRANSACTION" "got: $ids" ;;
+esac
+is "$(ticket-sync pull 2>&1)" "" "pull again: the comments do not come twice"
+
+# 13: an agent solves ticket 1; another changes ticket 2 in the same run
 upd=$(ticket-sync update 1 --status solved --comment "Fixed: the hose was loose" 2>&1)
 is "$(printf '%s' "$upd" | jq -r .status)" solved "update: status solved (RT resolved) with a correspondence"
 curl -s -X PUT "$url/REST/2.0/ticket/2" -H "Authorization: token $token" \
@@ -166,7 +201,7 @@ ev=$(ticket-sync pull 2>"$tmp/err")
 is "$(printf '%s\n' "$ev" | jq -r '[.event, .ticket.id, .ticket.prev_status, .ticket.status] | join(" ")' | tr '\n' ',')" \
     "ticket.solved 1 open solved,ticket.updated 2 new pending," "pull: solved with prev_status, stalled is pending"
 
-# 11: an ETag conflict, as RT answers it: a stale If-Match gets 412; and
+# 15: an ETag conflict, as RT answers it: a stale If-Match gets 412; and
 # ticket-sync's update (fresh ETag) goes through.
 etag=$(curl -s -D - -o /dev/null "$url/REST/2.0/ticket/2" -H "Authorization: token $token" |
     tr -d '\r' | sed -n 's/^ETag: //Ip')
@@ -178,7 +213,34 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT "$url/REST/2.0/ticket/2" \
 upd=$(ticket-sync update 2 --status open 2>&1)
 is "$code:$(printf '%s' "$upd" | jq -r .status)" "412:open" "a stale ETag gets 412 from RT; ticket-sync's If-Match update succeeds"
 
-# 12: a ticket deleted in RT: lookup not_found, push opens a new one
+# 16: RT's 412 in ticket-sync's own update: the test hook changes the ticket
+# between ticket-sync's GET (ETag) and PUT.  Once: it refetches and the
+# retry goes through, the other change kept; every time: a clear error.
+cat > "$tmp/change.sh" <<EOF
+#!/bin/sh
+# changes ticket 2 behind ticket-sync's back; with ONCE, the first time only
+[ -n "\${ONCE:-}" ] && [ -e "$tmp/changed" ] && exit 0
+n=\$(( \$(cat "$tmp/changed" 2>/dev/null || echo 0) + 1 ))
+echo "\$n" > "$tmp/changed"
+curl -s -X PUT "$url/REST/2.0/ticket/2" -H "Authorization: token $token" \
+    -H 'Content-Type: application/json' -d "{\"Subject\":\"changed \$n \$(date +%N)\"}" >/dev/null
+EOF
+chmod +x "$tmp/change.sh"
+upd=$(ONCE=1 CXKIT_TEST_RT_BEFORE_PUT="$tmp/change.sh" ticket-sync -vv update 2 --status pending 2>"$tmp/err")
+rc=$?
+is "$rc:$(printf '%s' "$upd" | jq -r .status):$(rtget ticket/2 | jq -r '.Status + "|" + .Subject' | cut -d' ' -f1-2):$(grep -c 'PUT .*/ticket/2$' "$tmp/err")" \
+    "0:pending:stalled|changed 1:2" "412 once (changed between GET and PUT): refetch, the retry succeeds, the other change stays"
+rm -f "$tmp/changed"
+upd=$(CXKIT_TEST_RT_BEFORE_PUT="$tmp/change.sh" ticket-sync update 2 --status open 2>"$tmp/err")
+rc=$?
+is "$rc:$(cat "$tmp/changed"):$(rtget ticket/2 | jq -r .Status)" "1:2:stalled" \
+    "412 twice: ticket-sync gives up after one retry, exit 1, the status unchanged"
+case $(cat "$tmp/err") in
+*"update conflict (HTTP 412, ETag) twice"*) ok "412 twice: a clear error ($(head -1 "$tmp/err"))" ;;
+*) notok "412 twice: a clear error" "got: $(cat "$tmp/err")" ;;
+esac
+
+# 19: a ticket deleted in RT: lookup not_found, push opens a new one
 curl -s -X PUT "$url/REST/2.0/ticket/2" -H "Authorization: token $token" \
     -H 'Content-Type: application/json' -d '{"Status":"deleted"}' >/dev/null
 out=$(printf '%s\n' '{"id":"l","ticket":{"id":"2"}}' | ticket-sync lookup 2>"$tmp/err")
@@ -188,7 +250,7 @@ out=$(printf '%s\n' '{"id":"m4","channel":"wecom","from":"lisi","text":"any news
 is "$(printf '%s' "$out" | jq -r '.ticket.action + ":" + .ticket.id')" "created:3" \
     "push for the deleted ticket's customer (by IM id) opens a new ticket"
 
-# 14: bad token
+# 21: bad token
 out=$(printf '%s\n' '{"id":"m5","channel":"sms","from":"+8613800138001","text":"x"}' |
     RT_TOKEN=1-1-bad ticket-sync push 2>"$tmp/err")
 rc=$?
