@@ -50,8 +50,6 @@ aliyun_handle(struct mr_source *s, const struct mr_req *r,
 		mr_reject(rs, 400, "%s", why);
 		return;
 	}
-	if (json_is_object(a))
-		a = json_pack("[o]", a);
 	json_array_foreach(a, i, it) {
 		json_t *succ = json_object_get(it, "success");
 		char *id;

@@ -131,8 +131,14 @@ mr_json_parse(const char *s, size_t n, int want_array, const char **why)
 		*why = "body is not valid JSON";
 		return NULL;
 	}
-	if (json_is_object(j) && want_array != 1)
+	if (json_is_object(j) && want_array == 0)
 		return j;
+	if (json_is_object(j) && want_array == -1) {
+		json_t *a = json_array();
+
+		json_array_append_new(a, j);
+		return a;
+	}
 	if (json_is_array(j) && want_array != 0) {
 		size_t i;
 		json_t *v;
@@ -147,8 +153,9 @@ mr_json_parse(const char *s, size_t n, int want_array, const char **why)
 		return j;
 	}
 	json_decref(j);
-	*why = want_array == 1 ? "body is not a JSON array" :
-	    "body is not a JSON object";
+	*why = want_array == 0 ? "body is not a JSON object" :
+	    want_array == 1 ? "body is not a JSON array" :
+	    "body is not a JSON object or array";
 	return NULL;
 }
 

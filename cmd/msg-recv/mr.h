@@ -31,7 +31,9 @@ void mr_form_free(struct mr_form *f);
 const char *mr_form_get(const struct mr_form *f, const char *name);
 
 /* Parses a JSON body that must be an object (want_array 0) or an array
- * of objects (1), or either (-1).  NULL with *why (static) otherwise. */
+ * of objects (1), or either (-1), which then always comes back as an
+ * array: a lone object as its only element.  NULL with *why (static)
+ * otherwise. */
 json_t *mr_json_parse(const char *s, size_t n, int want_array,
     const char **why);
 

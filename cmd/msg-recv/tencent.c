@@ -61,8 +61,6 @@ tencent_handle(struct mr_source *s, const struct mr_req *r,
 		mr_reject(rs, 400, "%s", why);
 		return;
 	}
-	if (json_is_object(a))
-		a = json_pack("[o]", a);
 	json_array_foreach(a, i, it) {
 		char *num = number(it), *id;
 		const char *st = str(it, "report_status");
