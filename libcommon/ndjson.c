@@ -155,8 +155,11 @@ cx_ndjson_try(struct cx_ndjson_in *in, int *more)
 		}
 		in->lineno++;
 		v = parse_line(in, line, llen, nl != NULL);
-		if (v)
+		if (v) {
+			in->line = line;
+			in->linelen = llen;
 			return v;
+		}
 	}
 	/* Compact the buffer so it does not grow without bound. */
 	if (in->off > 0 && in->off == in->len) {
@@ -267,6 +270,127 @@ cx_ndjson_write(const json_t *rec)
 	}
 	buf[n++] = '\n';
 	if (fwrite(buf, 1, n, stdout) != n)
+		return out_error();
+	return 0;
+}
+
+/* The number of object members in v, at every depth. */
+static size_t
+members(const json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i, n = 0;
+
+	if (json_is_object(v)) {
+		n = json_object_size(v);
+		json_object_foreach((json_t *)v, k, x)
+			if (json_is_object(x) || json_is_array(x))
+				n += members(x);
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			if (json_is_object(x) || json_is_array(x))
+				n += members(x);
+	}
+	return n;
+}
+
+/* Hand-written: jansson has no way to tell whether its dump of a parsed
+ * line would give the line back.  Returns the number of object members
+ * in s (a line jansson parsed into an object) when json_dumpb(..,
+ * JSON_COMPACT) of it gives s byte for byte, provided no key repeats
+ * (the caller compares the count with the tree's); else -1.  jansson
+ * writes UTF-8 as it is, and escapes only '"', '\\' and controls (\b \f
+ * \n \r \t by name, others as \u00XX); integers as %lld; reals as %.17g. */
+static long
+canonical(const char *s, size_t n)
+{
+	long m = 0;
+	size_t i = 0;
+
+	if (n < 2 || s[0] != '{' || s[n - 1] != '}')
+		return -1;
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+
+		switch (c) {
+		case '"':
+			for (i++; i < n && s[i] != '"'; i++)
+				if (s[i] == '\\') {
+					if (++i == n || !strchr("\"\\bfnrt",
+					    s[i]) || s[i] == '\0')
+						return -1;
+				}
+			i++;
+			break;
+		case ':':
+			m++;
+			/* FALLTHROUGH */
+		case '{': case '}': case '[': case ']': case ',':
+			i++;
+			break;
+		case 't': case 'n':
+			i += 4;
+			break;
+		case 'f':
+			i += 5;
+			break;
+		case '-':
+			/* "-0" is written "0" */
+			if (i + 1 < n && s[i + 1] == '0')
+				return -1;
+			i++;
+			/* FALLTHROUGH */
+		default:
+			if (c != '-' && (c < '0' || c > '9'))
+				return -1;	/* white space */
+			while (i < n && s[i] >= '0' && s[i] <= '9')
+				i++;
+			if (i < n && (s[i] == '.' || s[i] == 'e' ||
+			    s[i] == 'E'))
+				return -1;	/* a real */
+			break;
+		}
+	}
+	return m;
+}
+
+int
+cx_ndjson_write_add(const struct cx_ndjson_in *in, json_t *rec,
+    const char *key, json_t *val, const char *vtext, size_t vlen)
+{
+	static char *buf;
+	static size_t cap;
+	const char *s = in->line;
+	size_t n = in->linelen, kl = strlen(key);
+	long m;
+
+	if (out_closed) {
+		json_object_set_new(rec, key, val);
+		return -1;
+	}
+	if (s == NULL || json_object_get(rec, key) != NULL ||
+	    (m = canonical(s, n)) < 0 || (size_t)m != members(rec)) {
+		json_object_set_new(rec, key, val);
+		return cx_ndjson_write(rec);
+	}
+	if (vtext == NULL) {
+		vlen = json_dumpb(val, buf, cap, JSON_COMPACT | JSON_ENCODE_ANY);
+		if (vlen > cap) {
+			cap = vlen + 4096;
+			buf = cx_xrealloc(buf, cap);
+			vlen = json_dumpb(val, buf, cap,
+			    JSON_COMPACT | JSON_ENCODE_ANY);
+		}
+		vtext = buf;
+	}
+	json_object_set_new(rec, key, val);
+	if (fwrite(s, 1, n - 1, stdout) != n - 1 ||
+	    (m > 0 && putchar(',') == EOF) || putchar('"') == EOF ||
+	    fwrite(key, 1, kl, stdout) != kl ||
+	    fputs("\":", stdout) == EOF ||
+	    fwrite(vtext, 1, vlen, stdout) != vlen ||
+	    fputs("}\n", stdout) == EOF)
 		return out_error();
 	return 0;
 }

@@ -31,6 +31,10 @@ struct cx_ndjson_in {
 	int eof;
 	void *rejects;		/* FILE * for --rejects, or NULL */
 	unsigned long nrejected;
+	/* The bytes of the line last returned (no newline): valid until
+	 * the next cx_ndjson_try/next/fill on this reader. */
+	const char *line;
+	size_t linelen;
 };
 
 /* Opens the reader on fd 0 with the --rejects file from c (may be NULL).
@@ -57,6 +61,19 @@ int cx_ndjson_ready(const struct cx_ndjson_in *in);
 /* Writes rec as one compact line on stdout.  Returns 0, or -1 when
  * stdout is closed (EPIPE) or failed. */
 int cx_ndjson_write(const json_t *rec);
+/* Writes rec, the object that in last returned, with key set to val (a
+ * new reference, consumed): the same bytes as cx_ndjson_write() after
+ * json_object_set_new(rec, key, val), which is what happens when the
+ * line cannot be reused.  When the line as read is already in the
+ * writer's form (compact, no escape or number the writer would spell
+ * otherwise, no repeated key) and has no key yet, its bytes are written
+ * as they are and only val is serialised: a filter that adds one field
+ * then costs little more than the parse.  key must need no escaping.
+ * vtext, when not NULL, is val's compact JSON (vlen bytes), for a caller
+ * that writes the same value many times.  rec must be unchanged since it
+ * was read; afterwards it holds key. */
+int cx_ndjson_write_add(const struct cx_ndjson_in *in, json_t *rec,
+    const char *key, json_t *val, const char *vtext, size_t vlen);
 /* Flushes stdout; returns 0 or -1 as above. */
 int cx_ndjson_flush(void);
 int cx_ndjson_closed(void);

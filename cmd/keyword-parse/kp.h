@@ -91,10 +91,12 @@ int kp_rules_parse(struct kp_rules *rs, const char *name, const char *text,
 void kp_rules_finish(struct kp_rules *rs);
 void kp_rules_free(struct kp_rules *rs);
 
-/* The intent remembered for a reply's text (borrowed), or NULL; and
+/* The intent remembered for a reply's text (borrowed), or NULL, with its
+ * compact JSON in *json (borrowed, NULL if it could not be made); and
  * remembering one (a reference is taken).  The intent object is shared by
  * every record that gets it, so it must never be changed. */
-json_t *kp_memo_get(struct kp_rules *rs, const char *text, size_t len);
+json_t *kp_memo_get(struct kp_rules *rs, const char *text, size_t len,
+    const char **json, size_t *jsonlen);
 void kp_memo_put(struct kp_rules *rs, const char *text, size_t len,
     json_t *intent);
 

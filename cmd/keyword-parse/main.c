@@ -269,9 +269,11 @@ state:
 	return -1;
 }
 
+/* The intent for rec, with its compact JSON in *json when it is a
+ * remembered one (else *json is NULL). */
 static json_t *
 intent_of(struct run *run, const json_t *rec,
-    const struct cx_ndjson_in *where)
+    const struct cx_ndjson_in *where, const char **json, size_t *jsonlen)
 {
 	json_t *tv = json_object_get(rec, "text");
 	struct kp_text t = { 0 };
@@ -282,6 +284,7 @@ intent_of(struct run *run, const json_t *rec,
 	size_t rawlen;
 	int rc, memo;
 
+	*json = NULL;
 	if (tv == NULL)
 		return intent_error(CX_E_MISSING_FIELD, "missing field 'text'");
 	if (!json_is_string(tv))
@@ -292,7 +295,8 @@ intent_of(struct run *run, const json_t *rec,
 	raw = json_string_value(tv);
 	rawlen = json_string_length(tv);
 	memo = !run->o->record && strlen(raw) == rawlen;
-	if (memo && (in = kp_memo_get(&run->rules, raw, rawlen)) != NULL)
+	if (memo && (in = kp_memo_get(&run->rules, raw, rawlen, json,
+	    jsonlen)) != NULL)
 		return json_incref(in);
 	/* The reader checked the line is UTF-8; jansson keeps a \u0000. */
 	t.s = cx_norm_text(run->rules.norm, raw, rawlen, &t.len);
@@ -327,8 +331,11 @@ intent_of(struct run *run, const json_t *rec,
 		    json_string_nocheck(m.rule->route) : json_null());
 	}
 	if (!run->o->record) {
-		if (memo)
+		if (memo) {
 			kp_memo_put(&run->rules, raw, rawlen, in);
+			(void)kp_memo_get(&run->rules, raw, rawlen, json,
+			    jsonlen);
+		}
 		kp_text_free(&t);
 		return in;
 	}
@@ -393,7 +400,9 @@ main(int argc, char *argv[])
 	}
 	cx_ndjson_open(&in, &o.common);
 	while ((rec = cx_ndjson_next(&in)) != NULL) {
-		json_t *intent = intent_of(&run, rec, &in);
+		const char *ij;
+		size_t ijlen = 0;
+		json_t *intent = intent_of(&run, rec, &in, &ij, &ijlen);
 		json_t *e = json_object_get(intent, "error");
 
 		if (e) {
@@ -404,9 +413,9 @@ main(int argc, char *argv[])
 			cx_status_fail();
 			run.failed++;
 		}
-		cx_rec_set(rec, "intent", intent);
 		run.n++;
-		if (cx_ndjson_write(rec) != 0) {
+		if (cx_ndjson_write_add(&in, rec, "intent", intent, ij,
+		    ijlen) != 0) {
 			json_decref(rec);
 			break;
 		}

@@ -74,6 +74,8 @@ struct kp_memo {
 	char key[KP_MEMO_KEY + 1];
 	int used;
 	json_t *intent;		/* shared: written out, never changed */
+	char *json;		/* the intent's compact JSON */
+	size_t jsonlen;
 };
 
 static char *
@@ -606,7 +608,7 @@ kp_rules_free(struct kp_rules *rs)
 	pcre2_match_data_free(rs->md);
 	pcre2_match_context_free(rs->mctx);
 	for (size_t i = 0; rs->memo && i < KP_MEMO_SLOTS; i++)
-		json_decref(rs->memo[i].intent);
+		json_decref(rs->memo[i].intent), free(rs->memo[i].json);
 	free(rs->memo);
 	memset(rs, 0, sizeof *rs);
 }
@@ -946,14 +948,19 @@ lookup_only(const struct kp_rules *rs, const char *key)
 }
 
 json_t *
-kp_memo_get(struct kp_rules *rs, const char *norm, size_t len)
+kp_memo_get(struct kp_rules *rs, const char *norm, size_t len,
+    const char **json, size_t *jsonlen)
 {
 	struct kp_memo *mo;
 
 	if (len > KP_MEMO_KEY || rs->memo == NULL)
 		return NULL;
 	mo = &rs->memo[hash(norm) & (KP_MEMO_SLOTS - 1)];
-	return mo->used && strcmp(mo->key, norm) == 0 ? mo->intent : NULL;
+	if (!mo->used || strcmp(mo->key, norm) != 0)
+		return NULL;
+	*json = mo->json;
+	*jsonlen = mo->jsonlen;
+	return mo->intent;
 }
 
 void
@@ -966,9 +973,12 @@ kp_memo_put(struct kp_rules *rs, const char *norm, size_t len,
 		return;
 	mo = &rs->memo[hash(norm) & (KP_MEMO_SLOTS - 1)];
 	json_decref(mo->intent);
+	free(mo->json);
 	memcpy(mo->key, norm, len + 1);
 	mo->used = 1;
 	mo->intent = json_incref(intent);
+	mo->json = json_dumps(intent, JSON_COMPACT);
+	mo->jsonlen = mo->json ? strlen(mo->json) : 0;
 }
 
 void

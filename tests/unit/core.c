@@ -161,6 +161,81 @@ test_writer(void)
 	json_decref(v);
 }
 
+/* cx_ndjson_write_add() writes what set-then-write would, byte for byte,
+ * whether or not it can reuse the line as read. */
+static void
+test_write_add(void)
+{
+	static const char *const lines[] = {
+		"{\"k\":\"a\"}", "{}", "{\"a\":1,\"a\":2}",
+		"{\"a\":{\"x\":1,\"x\":2},\"b\":[{\"y\":1}]}",
+		"{\"a\":-0}", "{\"a\":-5,\"b\":0,\"c\":12}", "{\"a\":1.5}",
+		"{\"a\":1e5}", "{ \"a\":1}", "{\"a\":1} ", "{\"a\":\"\\u00e9\"}",
+		"{\"a\":\"\\/\"}", "{\"a\":\"q\\\"b\\\\c\\n\\t\\r\\b\\f\"}",
+		"{\"a\":\"x\\u0000y\"}", "{\"a\":\"\\u001f\"}",
+		"{\"intent\":1,\"b\":2}", "{\"b\":2,\"intent\":{}}",
+		"{\"a\":[true,false,null,[],{}],\"t\":\"true, no\"}",
+		"{\"a\":\"中文 😀\",\"n\":[1,-2,{\"e\":\"E\"}]}",
+		"{\"k\":\"crlf\"}\r", "{\"a\":9223372036854775807}",
+	};
+	size_t n = sizeof lines / sizeof lines[0], i;
+	char in_path[] = "/tmp/cx-wa-in-XXXXXX", out_path[] = "/tmp/cx-wa-XXXXXX";
+	int in_fd = mkstemp(in_path), fd = mkstemp(out_path), saved = dup(1);
+	struct cx_buf want = { 0 }, got = { 0 };
+	struct cx_ndjson_in in;
+	static const char vtext[] = "{\"name\":\"x\",\"e\":{\"n\":1}}";
+	json_t *v, *val = json_loads(vtext, 0, NULL);
+	char buf[4096];
+	ssize_t r;
+
+	for (i = 0; i < n; i++)
+		if (write(in_fd, lines[i], strlen(lines[i])) < 0 ||
+		    write(in_fd, "\n", 1) != 1)
+			break;
+	lseek(in_fd, 0, SEEK_SET);
+	unlink(in_path);
+	cx_ndjson_open(&in, NULL);
+	in.fd = in_fd;
+	fflush(stdout);
+	dup2(fd, 1);
+	for (i = 0; (v = cx_ndjson_next(&in)) != NULL; i++) {
+		json_t *copy = json_deep_copy(v);
+		char *d;
+
+		json_object_set(copy, "intent", val);
+		d = json_dumps(copy, JSON_COMPACT);
+		cx_buf_printf(&want, "%s\n", d);
+		free(d);
+		json_decref(copy);
+		if (i % 2)
+			cx_ndjson_write_add(&in, v, "intent", json_incref(val),
+			    NULL, 0);
+		else
+			cx_ndjson_write_add(&in, v, "intent", json_incref(val),
+			    vtext, sizeof vtext - 1);
+		json_decref(v);
+	}
+	cx_ndjson_flush();
+	dup2(saved, 1);
+	close(saved);
+	cx_ndjson_close(&in);
+	close(in_fd);
+	lseek(fd, 0, SEEK_SET);
+	while ((r = read(fd, buf, sizeof buf)) > 0)
+		cx_buf_add(&got, buf, (size_t)r);
+	close(fd);
+	unlink(out_path);
+	is_int(i, n, "every test line read");
+	ok(got.len == want.len && memcmp(got.s, want.s, got.len) == 0,
+	    "write_add gives set-then-write's bytes for %zu lines", n);
+	if (got.len != want.len || memcmp(got.s, want.s, got.len) != 0)
+		fprintf(stderr, "# got:\n%.*s# want:\n%.*s", (int)got.len, got.s,
+		    (int)want.len, want.s);
+	cx_buf_free(&want);
+	cx_buf_free(&got);
+	json_decref(val);
+}
+
 int
 main(void)
 {
@@ -170,5 +245,6 @@ main(void)
 	test_record();
 	test_reader();
 	test_writer();
+	test_write_add();
 	return tap_done();
 }
