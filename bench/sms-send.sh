@@ -5,7 +5,8 @@
 # Usage: bench/sms-send.sh      (from `make bench`; bin/sms-send must exist)
 # Environment: N (default 10000) messages for sms-send, NA (1000) for
 # apprise, NC (500) for the curl loop, C (16) connections for sms-send and
-# wrk, WRK_S (5) seconds of wrk, NM (100000) messages for the memory run,
+# wrk, WRK_S (5) seconds of wrk, NCM (50000) requests for bare libcurl
+# (bench/curl-multi.c), NM (100000) messages for the memory run,
 # NGINX_WORKERS (1).
 #
 # The endpoint is Debian's nginx with its own configuration in a temporary
@@ -25,6 +26,7 @@ NC=${NC:-500}
 C=${C:-16}
 WRK_S=${WRK_S:-5}
 NM=${NM:-100000}
+NCM=${NCM:-50000}
 NGINX_WORKERS=${NGINX_WORKERS:-1}
 NGINX=/usr/sbin/nginx
 PY=/usr/bin/python3	# Debian's, where the apprise package lives
@@ -68,6 +70,9 @@ trap 'exit 1' INT TERM HUP
 now() { date +%s.%N; }
 # rate COUNT START END
 rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.1f", n / (b - a) }'; }
+
+cc -O2 -o "$tmp/curl-multi" "$top/bench/curl-multi.c" \
+    $(pkg-config --cflags --libs libcurl) || die "cannot build bench/curl-multi.c"
 
 port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 sid=AC0123456789abcdef0123456789abcdef
@@ -170,6 +175,13 @@ if grep -q 'Non-2xx' "$tmp/wrk.out"; then
 	die "wrk got errors: $(grep Non-2xx "$tmp/wrk.out")"
 fi
 
+# 4b. libcurl alone: the same POST, C connections, one multi handle, no
+# JSON, journal or template (bench/curl-multi.c): the most any sender
+# built on libcurl can reach here.
+read -r n_cm s_cm <<<"$("$tmp/curl-multi" "$url" "$NCM" "$C")"
+[ "$n_cm" = "$NCM" ] || die "curl-multi failed"
+r_cm=$(rate "$n_cm" 0 "$s_cm")
+
 # 5. sms-send's peak memory for NM messages to the same nginx.
 "$PY" "$top/bench/gen-requests.py" "$NM" m > "$tmp/in-mem.ndjson"
 t0=$(now)
@@ -190,10 +202,13 @@ printf '%-38s %9s %9s %11s %12s\n' "sms-send (twilio, --concurrency $C)" "$N" "$
 printf '%-38s %9s %9s %11s %12s\n' "apprise $("$PY" -c 'import apprise; print(apprise.__version__)') (Python API, json://)" "$an" "$(printf %.3f "$as")" "$r_app" "$(ratio "$r_sms" "$r_app")"
 printf '%-38s %9s %9s %11s %12s\n' "curl loop (shell, form POST)" "$NC" "$s_curl" "$r_curl" "$(ratio "$r_sms" "$r_curl")"
 printf '%-38s %9s %9s %11s %12s\n' "wrk (-c $C -t $wt, same POST)" "$n_wrk" "$s_wrk" "$r_wrk" "$(ratio "$r_sms" "$r_wrk")"
+printf '%-38s %9s %9s %11s %12s\n' "libcurl multi alone (-c $C, same POST)" "$n_cm" "$s_cm" "$r_cm" "$(ratio "$r_sms" "$r_cm")"
 echo
 printf 'sms-send peak memory: %s messages to the same nginx (%s sent, %s msg/s): maximum RSS %s kB (%.1f MB)\n' \
     "$NM" "$sent_m" "$r_mem" "$rss_kb" "$(awk -v k="$rss_kb" 'BEGIN { print k / 1024 }')"
 echo
+printf 'bare libcurl reaches %.0f%% of wrk on this endpoint: the ceiling of a libcurl sender\n' \
+    "$(awk -v c="$r_cm" -v w="$r_wrk" 'BEGIN { print 100 * c / w }')"
 awk -v s="$r_sms" -v a="$r_app" -v w="$r_wrk" -v m="$rss_kb" -v nm="$NM" 'BEGIN {
 	printf "aims (issue 2): >= 20x apprise: %s (%.1fx); >= 80%% of wrk: %s (%.0f%%); < 20 MB for %d messages: %s (%.1f MB)\n",
 	    (s >= 20 * a) ? "met" : "NOT met", s / a,
