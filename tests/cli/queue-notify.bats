@@ -201,7 +201,7 @@ topic = 退款'
 	expect_eq "$rc" 0
 	expect_eq "$(jq -r .sms.status "$T/res" | sort -u)" outbox
 	expect_eq "$(jq -r .text "$T/outbox/sms.ndjson" | head -2 | tr '\n' '|')" \
-	    '您前面还有1位。回复1转微信客服，无需继续等待。|You are number 2 in line. Reply 1 to continue on WeChat instead of waiting.|'
+	    '您目前排在第1位。回复1转微信客服，无需继续等待。|You are number 2 in line. Reply 1 to continue on WeChat instead of waiting.|'
 }
 
 @test "usage and configuration errors: exit 2 naming the option or file:line" {
