@@ -3,16 +3,23 @@
  * SPDX-License-Identifier: MIT
  * The method, in the order tried (queue-notify(1) ESTIMATED WAIT):
  *  1. the PBX's own estimate, when the event carries one (ewt_s);
- *  2. agents: the stream shows N agents logged in and not paused, and
+ *  2. agents: the stream shows N > 0 agents logged in and not paused, and
  *     how many talk; with f of them free, the caller at position k waits
  *     for k - f calls to end, each of N agents ending one every AHT
  *     seconds on average (exponential handle times): (k - f) * AHT / N;
- *  3. erlang: no agent lines but [queue] agents = N: the caller at a
+ *  3. staffed: the stream shows the queue's agents, but none of them
+ *     is available (all paused or logged off): the line moves again
+ *     only when they come back, so the estimate is a floor, the k calls
+ *     ahead at the last staffing seen (N' > 0 agents, else [queue]
+ *     agents): k * AHT / N'.  With neither, no estimate (a notice by
+ *     position only): Asterisk's hold-time average, made of calls that
+ *     were answered, says nothing of a queue nobody answers;
+ *  4. erlang: no agent lines but [queue] agents = N: the caller at a
  *     known position k waits k * AHT / N (all N are busy, or k would not
  *     wait); with no position, the mean wait of a caller who waits, by
  *     Erlang C, AHT / (N - A) with A = λ * AHT, λ the stream's recent
  *     arrival rate (saturated, A >= N: AHT);
- *  4. holdtime: Asterisk's moving average of answered calls' hold times.
+ *  5. holdtime: Asterisk's moving average of answered calls' hold times.
  * AHT is the moving average ((3*old + sample) / 4, as app_queue.c) of the
  * calls' talk times, seeded by [queue] aht.
  */
@@ -61,7 +68,7 @@ const char *
 qn_method_name(enum qn_method m)
 {
 	static const char *const n[] = { "none", "pbx", "agents", "erlang",
-	    "holdtime" };
+	    "holdtime", "staffed" };
 
 	return n[m];
 }
@@ -79,6 +86,16 @@ qn_estimate(const struct qn_qstats *q, long position, enum qn_method *method)
 		*method = QN_EST_AGENTS;
 		return k > f ? (long)ceil((double)(k - f) * q->aht /
 		    q->agents) : 0;
+	}
+	if (q->agents == 0) {
+		int n = q->staffed > 0 ? q->staffed : q->cfg_agents;
+
+		if (n > 0 && q->aht > 0) {
+			*method = QN_EST_STAFFED;
+			return (long)ceil((double)k * q->aht / n);
+		}
+		*method = QN_EST_NONE;
+		return -1;
 	}
 	if (q->agents < 0 && q->cfg_agents > 0 && q->aht > 0) {
 		double a = q->lambda * q->aht;

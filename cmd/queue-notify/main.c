@@ -428,6 +428,7 @@ struct queue {
 	struct ht members;	/* agent name -> struct agent * */
 	int avail;		/* members present and not paused ... */
 	unsigned long avail_gen;/* ... as of this agents_gen */
+	int staffed;		/* the last non-zero avail */
 	int busy;
 	unsigned long naht;	/* talk times seen */
 	long aht, holdtime;
@@ -495,8 +496,11 @@ stats_of(const struct run *run, struct queue *q, struct qn_qstats *s)
 				q->avail += a->present && !a->paused;
 			}
 		q->avail_gen = run->agents_gen + 1;
+		if (q->avail > 0)
+			q->staffed = q->avail;
 	}
 	s->agents = q->members.n > 0 ? q->avail : -1;
+	s->staffed = q->staffed;
 	s->busy = q->busy;
 	s->aht = q->aht;
 	s->holdtime = q->holdtime;
@@ -1443,9 +1447,14 @@ agent_event(struct run *run, const struct qn_event *ev)
 	for (size_t i = 0; i < run->queues.nb; i++)
 		for (struct ent *e = run->queues.b[i]; e; e = e->next) {
 			struct queue *qq = e->val;
+			struct qn_qstats s;
 
-			if (qq == q || ht_get(&qq->members, ev->agent))
-				recheck_queue(run, qq, "agent");
+			if (qq != q && !ht_get(&qq->members, ev->agent))
+				continue;
+			/* Counted at every change, so that the staffing
+			 * before all agents left is known. */
+			stats_of(run, qq, &s);
+			recheck_queue(run, qq, "agent");
 		}
 }
 

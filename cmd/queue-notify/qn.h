@@ -88,12 +88,13 @@ long qn_ewma(long old, long sample);
 
 /* How an estimate was made (documented in queue-notify(1)). */
 enum qn_method { QN_EST_NONE, QN_EST_PBX, QN_EST_AGENTS, QN_EST_ERLANG,
-	QN_EST_HOLDTIME };
+	QN_EST_HOLDTIME, QN_EST_STAFFED };
 const char *qn_method_name(enum qn_method m);
 
 /* What the stream shows about one queue, for the estimate. */
 struct qn_qstats {
 	int agents;		/* logged in and not paused (-1 unknown) */
+	int staffed;		/* the last non-zero count of agents, 0 none */
 	int busy;		/* talking */
 	long aht;		/* moving average handle time (s) */
 	long holdtime;		/* moving average hold time (s), -1 none */

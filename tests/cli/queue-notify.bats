@@ -101,6 +101,33 @@ wait_minutes = 1'
 	    '["q",120,"agents"] ["erl",60,"erlang"] '
 }
 
+@test "every agent paused or logged off: the estimate is the floor at the last staffing, never the hold-time average" {
+	config '[queue]
+aht = 300
+quiet_hours = none'
+	run_in '{"ts":"2025-10-09T02:00:00Z","event":"agent","agent":"a1","queue":"q","state":"login"}
+{"ts":"2025-10-09T02:00:00Z","event":"agent","agent":"a2","queue":"q","state":"login"}
+{"ts":"2025-10-09T02:00:00Z","event":"agent","agent":"a3","queue":"q","state":"login"}
+{"ts":"2025-10-09T02:00:01Z","event":"connect","call_id":"x1","queue":"q","caller":"+8613800138000","agent":"a1","wait_s":1}
+{"ts":"2025-10-09T02:01:00Z","event":"agent","agent":"a1","queue":"q","state":"pause"}
+{"ts":"2025-10-09T02:01:00Z","event":"agent","agent":"a2","queue":"q","state":"logoff"}
+{"ts":"2025-10-09T02:01:00Z","event":"agent","agent":"a3","queue":"q","state":"pause"}
+{"ts":"2025-10-09T02:02:00Z","event":"enter","call_id":"c1","queue":"q","caller":"+8613800138001","position":1}
+{"ts":"2025-10-09T02:02:01Z","event":"enter","call_id":"c2","queue":"q","caller":"+8613800138002","position":2}
+{"ts":"2025-10-09T02:03:00Z","event":"agent","agent":"b1","queue":"p","state":"pause"}
+{"ts":"2025-10-09T02:03:01Z","event":"connect","call_id":"y1","queue":"p","caller":"+8613800138003","wait_s":1}
+{"ts":"2025-10-09T02:03:02Z","event":"enter","call_id":"c3","queue":"p","caller":"+8613800138004","position":5}
+' queue-notify -n
+	expect_eq "$status" 0
+	# q: the last staffing seen was 1 agent (a3, before it paused): the
+	# 2nd in line waits at least 2 * 300 / 1 s, which reaches the 10
+	# minutes (the hold-time average, 1 s, would say nothing); the 1st,
+	# 300 s, stays under them.  p: no agent was ever available and no
+	# [queue] agents: no estimate, a notice by position only.
+	expect_eq "$(jqo -c '[.id, .template, .vars.ewt_min, .queue.ewt_s, .queue.ewt_method]' | tr '\n' ' ')" \
+	    '["qn:wait:c2:1","queue_wait",10,600,"staffed"] ["qn:wait:c3:1","queue_position",null,null,null] '
+}
+
 @test "FreeSWITCH mod_callcenter: a caller who breaks out gets a follow-up after the delay" {
 	config '[queue]
 abandon_delay = 60

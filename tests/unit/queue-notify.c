@@ -132,7 +132,20 @@ estimate(void)
 	q.lambda = 1.0 / 60;	/* A = 2 E */
 	is_int(qn_estimate(&q, 0, &m), 60, "position unknown: Erlang C "
 	    "conditional wait AHT/(N-A) = 60 s");
+	q.agents = 0;		/* the queue's agents are all paused */
+	q.staffed = 3;
+	q.aht = 240;
+	is_int(qn_estimate(&q, 3, &m), 240, "no agent available: the floor "
+	    "at the last staffing, 3*240/3");
+	is_str(qn_method_name(m), "staffed", "method: staffed");
+	q.staffed = 0;
+	is_int(qn_estimate(&q, 2, &m), 120, "never staffed: [queue] agents, "
+	    "2*240/4");
 	q.cfg_agents = 0;
+	is_int(qn_estimate(&q, 2, &m), -1, "never staffed, no [queue] "
+	    "agents: no estimate, not the hold-time average");
+	is_str(qn_method_name(m), "none", "method: none");
+	q.agents = -1;
 	q.holdtime = -1;
 	is_int(qn_estimate(&q, 3, &m), -1, "nothing known: no estimate");
 	is_str(qn_method_name(m), "none", "method: none");
