@@ -58,6 +58,34 @@ qn_erlang_sl(double a, int n, double aht, double t)
 	return 1 - qn_erlang_c(a, n) * exp(-(n - a) * t / aht);
 }
 
+int
+qn_service(const struct qn_qstats *q, double target, double t,
+    struct qn_service *sv)
+{
+	int n = q->agents >= 0 ? q->agents : q->cfg_agents;
+
+	if (q->lambda <= 0 || q->aht <= 0 || (q->agents < 0 &&
+	    q->cfg_agents <= 0))
+		return -1;
+	sv->lambda = q->lambda;
+	sv->load = q->lambda * q->aht;
+	sv->agents = n;
+	sv->p_wait = qn_erlang_c(sv->load, n);
+	sv->asa = qn_erlang_asa(sv->load, n, q->aht);
+	sv->sl = qn_erlang_sl(sv->load, n, q->aht, t);
+	/* SL grows with N: the first N past the load that meets it.  A
+	 * thousand agents past the load answer nearly everyone at once;
+	 * a target that even they miss (100 %) has no answer. */
+	sv->needed = -1;
+	for (int k = (int)floor(sv->load) + 1; k <= (int)sv->load + 1000;
+	    k++)
+		if (qn_erlang_sl(sv->load, k, q->aht, t) >= target) {
+			sv->needed = k;
+			break;
+		}
+	return 0;
+}
+
 long
 qn_ewma(long old, long sample)
 {

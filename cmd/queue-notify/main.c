@@ -16,6 +16,7 @@
 #include <argp.h>
 #include <errno.h>
 #include <fnmatch.h>
+#include <math.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,6 +235,7 @@ struct policy {
 	long wait_position, wait_min, wait_margin;	/* minutes */
 	long delay[NREASON];				/* seconds */
 	long cooldown, callback_within, aht;		/* s, min, s */
+	long sl_pct, sl_t;		/* service level: sl_pct % in sl_t s */
 	int agents, notify[NREASON];
 	int have_open, have_quiet;
 	struct cx_window closed, quiet;
@@ -244,7 +246,8 @@ struct policy {
 static const char *const queue_keys[] = {
 	"agents", "aht", "abandon_delay", "callback_key", "callback_within",
 	"cooldown", "do_not_notify", "internal", "lang", "missed_delay",
-	"notify", "open_hours", "quiet_hours", "region", "template_abandon",
+	"notify", "open_hours", "quiet_hours", "region", "service_level",
+	"template_abandon",
 	"template_missed", "template_position", "template_timeout",
 	"template_wait", "timeout_delay", "topic", "tz", "via",
 	"wait_margin", "wait_minutes", "wait_position", NULL
@@ -376,6 +379,24 @@ policy_load(const struct run *run, const struct cx_section *s,
 		free(copy);
 	}
 	p->notify[R_POSITION] = p->notify[R_WAIT];
+	v = qget(run, s, "service_level");
+	p->sl_pct = 80;
+	p->sl_t = 20;
+	if (v) {
+		char *end;
+
+		errno = 0;
+		p->sl_pct = strtol(v, &end, 10);
+		if (*end == '/')
+			p->sl_t = strtol(end + 1, &end, 10);
+		if (errno || *end || strchr(v, '/') == NULL || p->sl_pct < 1 ||
+		    p->sl_pct > 100 || p->sl_t < 1 || p->sl_t > 86400) {
+			err = cx_section_err(qsec(run, s, "service_level"),
+			    "service_level", "'%s' is not PERCENT/SECONDS "
+			    "(e.g. 80/20)", v);
+			cx_die(NULL, "%s", err);
+		}
+	}
 	if ((v = qget(run, s, "open_hours")) != NULL) {
 		struct cx_window w;
 
@@ -509,10 +530,11 @@ stats_of(const struct run *run, struct queue *q, struct qn_qstats *s)
 	if (q->narr >= 2) {
 		unsigned n = q->narr < 32 ? q->narr : 32;
 		cx_ms first = q->arr[(q->narr - n) % 32];
-		cx_ms last = q->arr[(q->narr - 1) % 32];
 
-		if (last > first)
-			s->lambda = (double)(n - 1) * 1000 / (double)(last -
+		/* n - 1 gaps from the first to now: a queue that has gone
+		 * quiet since its last caller slows down. */
+		if (run->clock > first)
+			s->lambda = (double)(n - 1) * 1000 / (double)(run->clock -
 			    first);
 	}
 }
@@ -1202,6 +1224,40 @@ topic_of(const struct queue *q, const char *topic)
 	return q->pol.topic ? q->pol.topic : q->name;
 }
 
+/* The queue's service level by Erlang C (queue-notify(1) Service
+ * level), in whole numbers: jansson would print 0.1741 as
+ * 0.17410000000000001.  NULL when it cannot be known. */
+static json_t *
+service_json(const struct policy *p, const struct qn_qstats *s)
+{
+	struct qn_service sv;
+	char target[32];
+	json_t *o;
+
+	if (qn_service(s, p->sl_pct / 100.0, (double)p->sl_t, &sv) != 0)
+		return NULL;
+	snprintf(target, sizeof target, "%ld/%ld", p->sl_pct, p->sl_t);
+	o = json_object();
+	json_object_set_new(o, "target", json_string(target));
+	json_object_set_new(o, "arrivals_h", json_integer(lround(sv.lambda *
+	    3600)));
+	json_object_set_new(o, "aht_s", json_integer(s->aht));
+	json_object_set_new(o, "agents", json_integer(sv.agents));
+	json_object_set_new(o, "p_wait_pct", json_integer(lround(sv.p_wait *
+	    100)));
+	if (sv.asa >= 0)
+		json_object_set_new(o, "asa_s", json_integer(lround(sv.asa)));
+	/* Rounded down: met exactly when expected_pct >= the target. */
+	json_object_set_new(o, "expected_pct", json_integer((json_int_t)
+	    floor(sv.sl * 100 + 1e-9)));
+	json_object_set_new(o, "met", json_boolean(sv.sl * 100 + 1e-9 >=
+	    (double)p->sl_pct));
+	if (sv.needed > 0)
+		json_object_set_new(o, "agents_needed", json_integer(
+		    sv.needed));
+	return o;
+}
+
 /* Wait notice: when the position or the estimate crosses the threshold,
  * once, and again when the estimate grew by the margin. */
 static void
@@ -1213,14 +1269,13 @@ check_wait(struct run *run, struct call *c, const char *event)
 	enum qn_method m = QN_EST_PBX;
 	long ewt = c->pbx_ewt;
 	int reason;
-	json_t *vars, *qo;
+	json_t *vars, *qo, *sl;
 
 	if (!c->waiting || !p->notify[R_WAIT])
 		return;
-	if (ewt < 0) {
-		stats_of(run, q, &s);
+	stats_of(run, q, &s);
+	if (ewt < 0)
 		ewt = qn_estimate(&s, c->position, &m);
-	}
 	if (!(c->position >= p->wait_position && p->wait_position > 0) &&
 	    !(ewt >= 0 && ewt >= p->wait_min * 60))
 		return;
@@ -1265,6 +1320,8 @@ check_wait(struct run *run, struct call *c, const char *event)
 		json_object_set_new(qo, "ewt_method",
 		    json_string(qn_method_name(m)));
 	}
+	if ((sl = service_json(p, &s)) != NULL)
+		json_object_set_new(qo, "service_level", sl);
 	cool_set(run, reason, c->e164, p->cooldown);
 	out_push(run, request(run, q, c, reason, c->e164, vars, qo));
 }

@@ -102,6 +102,23 @@ struct qn_qstats {
 	int cfg_agents;		/* [queue] agents, 0 none */
 };
 
+/* The queue's service by Erlang C, from what the stream shows: lambda,
+ * AHT, and N = the agents available (else [queue] agents). */
+struct qn_service {
+	double lambda, load;	/* arrivals a second; A = lambda * AHT */
+	double p_wait;		/* P(wait), 1 when A >= N */
+	double asa;		/* average speed of answer (s), -1 when A >= N */
+	double sl;		/* share answered within the target's t */
+	int agents;		/* N */
+	int needed;		/* the fewest agents that meet the target, -1 */
+};
+
+/* Fills *sv for answering share target (0..1] within t seconds; -1 when
+ * the arrival rate, AHT or N is not known (N = 0 is known: everyone is
+ * away, nothing is answered). */
+int qn_service(const struct qn_qstats *q, double target, double t,
+    struct qn_service *sv);
+
 /* The expected wait (s) of the caller at position (1 = next), or -1;
  * *method says which way. */
 long qn_estimate(const struct qn_qstats *q, long position,

@@ -128,6 +128,51 @@ quiet_hours = none'
 	    '["qn:wait:c2:1","queue_wait",10,600,"staffed"] ["qn:wait:c3:1","queue_position",null,null,null] '
 }
 
+# enters N GAP QUEUE START: N cxkit enter events GAP seconds apart from
+# Unix time START, each from its own caller.
+enters() {
+	for i in $(seq 0 $(($1 - 1))); do
+		printf '{"ts":"%s","event":"enter","call_id":"%s%d","queue":"%s","caller":"+86138%08d"}\n' \
+		    "$(date -u -d @$(($4 + i * $2)) +%FT%TZ)" "$3" "$i" "$3" \
+		    $(($4 - 1760000000 + i))
+	done
+}
+
+@test "service level by Erlang C, through the program: domain.md's worked example and its second check" {
+	config '[queue]
+wait_position = 1
+quiet_hours = none
+aht = 180
+[queue q14]
+agents = 14
+[queue q13]
+agents = 13
+[queue big]
+aht = 240
+service_level = 80/15'
+	# 100 calls in 30 minutes (one each 18 s), AHT 180 s: A = 10 E.
+	{ enters 33 18 q14 1760000000; enters 33 18 q13 1760001000
+	  # 360 calls in 30 minutes, AHT 240 s, 55 agents logged in: A = 48.
+	  for i in $(seq 1 55); do
+		printf '{"ts":"2025-10-09T09:00:00Z","event":"agent","agent":"a%d","queue":"big","state":"login"}\n' "$i"
+	  done
+	  enters 33 5 big 1760004000; } > "$T/in"
+	run queue-notify -n < "$T/in"
+	expect_eq "$status" 0
+	# The last notice of each queue: the rate over its last 32 calls.
+	expect_eq "$(jq -c 'select(.queue.call_id=="q1432") | .queue.service_level' <<< "$output")" \
+	    '{"target":"80/20","arrivals_h":200,"aht_s":180,"agents":14,"p_wait_pct":17,"asa_s":8,"expected_pct":88,"met":true,"agents_needed":14}'
+	expect_eq "$(jq -c 'select(.queue.call_id=="q1332") | .queue.service_level' <<< "$output")" \
+	    '{"target":"80/20","arrivals_h":200,"aht_s":180,"agents":13,"p_wait_pct":29,"asa_s":17,"expected_pct":79,"met":false,"agents_needed":14}'
+	expect_eq "$(jq -c 'select(.queue.call_id=="big32") | .queue.service_level' <<< "$output")" \
+	    '{"target":"80/15","arrivals_h":720,"aht_s":240,"agents":55,"p_wait_pct":24,"asa_s":8,"expected_pct":84,"met":true,"agents_needed":55}'
+	config '[queue]
+service_level = 80'
+	run_in '' queue-notify
+	expect_eq "$status" 2
+	[[ $stderr_out == *"service_level: '80' is not PERCENT/SECONDS (e.g. 80/20)"* ]]
+}
+
 @test "FreeSWITCH mod_callcenter: a caller who breaks out gets a follow-up after the delay" {
 	config '[queue]
 abandon_delay = 60

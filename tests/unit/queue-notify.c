@@ -104,6 +104,67 @@ simulate(int n, double aht, int k, int trials)
 	return sum / trials;
 }
 
+/* A FIFO queue with n agents, Poisson arrivals at lam a second and
+ * exponential handle times of mean aht: each caller takes the agent
+ * free first.  The share answered within t, and the mean wait. */
+static void
+simulate_mmn(int n, double lam, double aht, double t, int calls,
+    double *sl, double *asa)
+{
+	double free_at[64] = { 0 }, now = 0, sum = 0;
+	int within = 0;
+
+	srand48(7);
+	for (int c = 0; c < calls; c++) {
+		int m = 0;
+		double start, w;
+
+		now += -log(1 - drand48()) / lam;
+		for (int i = 1; i < n; i++)
+			if (free_at[i] < free_at[m])
+				m = i;
+		start = free_at[m] > now ? free_at[m] : now;
+		w = start - now;
+		free_at[m] = start - aht * log(1 - drand48());
+		sum += w;
+		within += w <= t;
+	}
+	*sl = (double)within / calls;
+	*asa = sum / calls;
+}
+
+static void
+service(void)
+{
+	struct qn_qstats q = { .agents = -1, .aht = 180, .holdtime = -1,
+	    .lambda = 100.0 / 1800, .cfg_agents = 14 };
+	struct qn_service sv;
+	double sl, asa;
+
+	ok(qn_service(&q, 0.8, 20, &sv) == 0 && near(sv.load, 10, 1e-9) &&
+	    sv.agents == 14 && near(sv.p_wait, 0.1741, 0.00005) &&
+	    near(sv.asa, 7.8, 0.05) && near(sv.sl, 0.8884, 0.00005) &&
+	    sv.needed == 14, "the queue's service: [queue] agents = 14, "
+	    "100 calls / 30 min, AHT 180 s: 88.84 %% in 20 s, 14 needed");
+	simulate_mmn(14, 100.0 / 1800, 180, 20, 400000, &sl, &asa);
+	ok(near(sl, sv.sl, 0.01) && near(asa, sv.asa, 0.5), "a simulated "
+	    "queue agrees: %.2f %% in 20 s, ASA %.1f s", sl * 100, asa);
+	q.agents = 13;		/* the stream's agents win */
+	ok(qn_service(&q, 0.8, 20, &sv) == 0 && sv.agents == 13 &&
+	    near(sv.sl, 0.7956, 0.00005) && sv.needed == 14,
+	    "13 agents on the stream: 79.56 %%, 14 needed");
+	q.agents = 0;
+	ok(qn_service(&q, 0.8, 20, &sv) == 0 && sv.p_wait == 1 &&
+	    sv.asa < 0 && sv.sl == 0 && sv.needed == 14,
+	    "everyone away: nothing answered");
+	q.lambda = 0;
+	ok(qn_service(&q, 0.8, 20, &sv) == -1, "no arrival rate: unknown");
+	q.lambda = 0.1;
+	q.agents = -1;
+	q.cfg_agents = 0;
+	ok(qn_service(&q, 0.8, 20, &sv) == -1, "no agents known: unknown");
+}
+
 static void
 estimate(void)
 {
@@ -234,6 +295,7 @@ main(void)
 {
 	erlang();
 	ewma();
+	service();
 	estimate();
 	queue_log();
 	return tap_done();
