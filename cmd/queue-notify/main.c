@@ -233,6 +233,7 @@ ht_free(struct ht *t, void (*fn)(void *))
 
 struct policy {
 	long wait_position, wait_min, wait_margin;	/* minutes */
+	long wait_interval;				/* s */
 	long delay[NREASON];				/* seconds */
 	long cooldown, callback_within, aht;		/* s, min, s */
 	long sl_pct, sl_t;		/* service level: sl_pct % in sl_t s */
@@ -250,7 +251,7 @@ static const char *const queue_keys[] = {
 	"template_abandon",
 	"template_missed", "template_position", "template_timeout",
 	"template_wait", "timeout_delay", "topic", "tz", "via",
-	"wait_margin", "wait_minutes", "wait_position", NULL
+	"wait_interval", "wait_margin", "wait_minutes", "wait_position", NULL
 };
 
 struct run {
@@ -340,6 +341,7 @@ policy_load(const struct run *run, const struct cx_section *s,
 	p->wait_position = qnum(run, s, "wait_position", 5, 100000);
 	p->wait_min = qnum(run, s, "wait_minutes", 10, 100000);
 	p->wait_margin = qnum(run, s, "wait_margin", 5, 100000);
+	p->wait_interval = qnum(run, s, "wait_interval", 5, 1440) * 60;
 	p->delay[R_ABANDON] = qnum(run, s, "abandon_delay", 120, 86400 * 7);
 	p->delay[R_TIMEOUT] = qnum(run, s, "timeout_delay", 60, 86400 * 7);
 	p->delay[R_MISSED] = qnum(run, s, "missed_delay", 0, 86400 * 7);
@@ -464,6 +466,7 @@ struct call {
 	const char *skip;	/* why this caller is never messaged */
 	cx_ms enter;
 	long position, pbx_ewt, notified_ewt;
+	long held_ewt;		/* the last growth held by wait_interval */
 	int nnotice, waiting, connected, skip_said;
 	int stored;		/* its queue_calls row is in the state store */
 	long fresh;		/* 1 + its index in run->fresh, else 0 */
@@ -1290,7 +1293,19 @@ check_wait(struct run *run, struct call *c, const char *event)
 		c->skip_said = 1;
 		return;
 	}
-	if (cooled(run, reason, c->e164, p->cooldown)) {
+	if (c->nnotice > 0) {
+		/* Growth past the margin: the caller must hear of it, so
+		 * not held by the cooldown, but never sooner than
+		 * wait_interval after their last wait notice; tried again
+		 * at the next event of the queue. */
+		if (cooled(run, R_WAIT, c->e164, p->wait_interval)) {
+			if (ewt > c->held_ewt)
+				skip_write(run, R_WAIT, c->id, q->name, event,
+				    c->e164, "wait_interval");
+			c->held_ewt = ewt;
+			return;
+		}
+	} else if (cooled(run, reason, c->e164, p->cooldown)) {
 		if (c->notified_ewt < 0 || ewt > c->notified_ewt) {
 			skip_write(run, R_WAIT, c->id, q->name, event,
 			    c->e164, "cooldown");

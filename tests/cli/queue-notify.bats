@@ -64,7 +64,8 @@ golden() {
 	config '[queue]
 wait_position = 0
 wait_minutes = 5
-cooldown = 0'
+cooldown = 0
+wait_interval = 0'
 	run_in '{"ts":"2025-10-09T02:00:00Z","event":"enter","call_id":"c1","queue":"q","caller":"+8613800138000","position":3,"ewt_s":1200,"topic":"refund"}
 {"ts":"2025-10-09T02:00:01Z","event":"ringing","call_id":"c1"}
 {"ts":"2025-10-09T02:00:02Z","event":"enter","call_id":"c2","queue":"q","caller":"+8613800138001","position":"two"}
@@ -171,6 +172,30 @@ service_level = 80'
 	run_in '' queue-notify
 	expect_eq "$status" 2
 	[[ $stderr_out == *"service_level: '80' is not PERCENT/SECONDS (e.g. 80/20)"* ]]
+}
+
+@test "with the default cooldown, a growing estimate still notices again: past the margin, at most every wait_interval" {
+	config '[queue]
+quiet_hours = none'
+	ag() { printf '{"ts":"2025-10-09T02:%s:00Z","event":"agent","agent":"a%d","queue":"q","state":"%s"}\n' "$1" "$2" "$3"; }
+	{ for i in 1 2 3 4; do
+		ag 00 $i login
+		printf '{"ts":"2025-10-09T02:00:00Z","event":"connect","call_id":"x%d","queue":"q","caller":"+861380013810%d","agent":"a%d"}\n' $i $i $i
+	  done
+	  printf '{"ts":"2025-10-09T02:01:00Z","event":"enter","call_id":"c1","queue":"q","caller":"+8613800138001","position":14}\n'
+	  ag 07 1 logoff; ag 07 2 logoff; ag 08 3 logoff
+	  printf '{"ts":"2025-10-09T02:14:00Z","event":"position","call_id":"c1","position":14}\n'
+	} > "$T/in"
+	run queue-notify --skipped "$T/sk" < "$T/in"
+	expect_eq "$status" 0
+	# 14th with 4 agents busy at the default AHT 180 s: 630 s.  6 minutes
+	# later 2 of them have gone: 1260 s, up by more than the 5-minute
+	# margin, so a 2nd notice within the 30-minute cooldown.  A minute
+	# later the last but one goes (2520 s): held, as 5 minutes have not
+	# passed since the 2nd; the next event of the call, at 02:14, sends it.
+	expect_eq "$(jq -c '[.id, .ts, .queue.ewt_s]' <<< "$output" | tr '\n' ' ')" \
+	    '["qn:wait:c1:1","2025-10-09T02:01:00Z",630] ["qn:wait:c1:2","2025-10-09T02:07:00Z",1260] ["qn:wait:c1:3","2025-10-09T02:14:00Z",2520] '
+	expect_eq "$(jq -c '[.ts, .queue.skipped]' "$T/sk")" '["2025-10-09T02:08:00Z","wait_interval"]'
 }
 
 @test "FreeSWITCH mod_callcenter: a caller who breaks out gets a follow-up after the delay" {
