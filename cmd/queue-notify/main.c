@@ -270,6 +270,7 @@ struct run {
 	struct call **fresh;	/* waiting calls not yet in queue_calls */
 	size_t nfresh, capfresh;
 	cx_ms clock, mono_at, next_due;
+	cx_ms swept;		/* the clock at the last sweep() */
 	unsigned long agents_gen;	/* bumped by every agent change */
 	unsigned long synced;		/* lineno at the last commit */
 	int wal_pages;			/* in the WAL since its checkpoint */
@@ -1530,11 +1531,12 @@ agent_event(struct run *run, const struct qn_event *ev)
 		}
 }
 
+static void sweep(struct run *run);
+
 static void
 handle(struct run *run, struct qn_event *ev)
 {
-	struct call *c = ev->call_id[0] ? ht_get(&run->calls, ev->call_id) :
-	    NULL;
+	struct call *c;
 	struct queue *q;
 	const char *skip = NULL, *caller;
 	char e164[CX_PHONE_MAX] = "";
@@ -1546,6 +1548,8 @@ handle(struct run *run, struct qn_event *ev)
 	if (ev->ts_ms > run->clock || run->clock == 0)
 		run->clock = ev->ts_ms;
 	run->mono_at = cx_mono();
+	sweep(run);	/* before the look-up: it may end this very call */
+	c = ev->call_id[0] ? ht_get(&run->calls, ev->call_id) : NULL;
 	fire_due(run);
 	if (ev->kind == QN_OTHER || ev->kind == QN_NONE)
 		return;
@@ -1670,6 +1674,16 @@ handle(struct run *run, struct qn_event *ev)
 			call_end(run, c);
 		c = NULL;
 		break;
+	case QN_WITHDRAW:
+		/* Taken out of the queue (AMI QueueWithdrawCaller), to be
+		 * served elsewhere: it leaves the line, with no message. */
+		if (c) {
+			if (c->connected && q->busy > 0)
+				q->busy--;
+			call_end(run, c);
+		}
+		c = NULL;
+		break;
 	case QN_ABANDON:
 	case QN_TIMEOUT:
 	case QN_MISSED:
@@ -1699,12 +1713,20 @@ handle(struct run *run, struct qn_event *ev)
 	fire_due(run);	/* a follow-up with no delay goes now */
 }
 
+#define STALE_MS (12 * 3600 * 1000LL)	/* a call with no end line */
+#define SWEEP_MS (10 * 60 * 1000LL)	/* how often to look for them */
+
 /* Forgets calls with no end line for 12 hours (a lost line must not hold
- * memory or a queue position for ever). */
+ * memory or a queue position for ever); by the clock, every 10 minutes
+ * of it, so a quiet stream sweeps as often as a busy one. */
 static void
 sweep(struct run *run)
 {
-	cx_ms old = run->clock - 12 * 3600 * 1000LL;
+	cx_ms old = run->clock - STALE_MS;
+
+	if (run->swept && run->clock - run->swept < SWEEP_MS)
+		return;
+	run->swept = run->clock;
 
 	if (run->db) {
 		char *sql = cx_xasprintf("DELETE FROM queue_calls WHERE "
@@ -1788,8 +1810,6 @@ line_in(struct run *run, const char *line, size_t len)
 		return;
 	}
 	handle(run, &ev);
-	if ((run->lineno & 0xffff) == 0)
-		sweep(run);
 }
 
 /* SQLite's own checkpoints run inside a COMMIT, between an event and
@@ -1882,6 +1902,7 @@ loop(struct run *run)
 
 				run->clock += m - run->mono_at;
 				run->mono_at = m;
+				sweep(run);
 				fire_due(run);
 				sync_out(run);
 			}

@@ -17,12 +17,15 @@
 #include "cx.h"
 
 /* What an event means to queue-notify.  The first eight are cxkit's
- * queue events (written by --events); the agent kinds feed the estimate
- * only; QN_OTHER passes by (RINGNOANSWER, QUEUESTART, custom events). */
+ * queue events (written by --events); QN_WITHDRAW (Asterisk's WITHDRAW:
+ * taken out of the queue by the PBX) ends a call with no message and no
+ * cxkit event; the agent kinds feed the estimate only; QN_OTHER passes
+ * by (RINGNOANSWER, QUEUESTART, custom events). */
 enum qn_kind {
 	QN_NONE = 0,
 	QN_ENTER, QN_POSITION, QN_ABANDON, QN_TIMEOUT, QN_CONNECT,
 	QN_COMPLETE, QN_MISSED, QN_CALLBACK,
+	QN_WITHDRAW,
 	QN_AGENT_ON,		/* logged in / added to the queue */
 	QN_AGENT_OFF,		/* logged off / removed from the queue */
 	QN_AGENT_PAUSE, QN_AGENT_UNPAUSE,

@@ -198,6 +198,48 @@ quiet_hours = none'
 	expect_eq "$(jq -c '[.ts, .queue.skipped]' "$T/sk")" '["2025-10-09T02:08:00Z","wait_interval"]'
 }
 
+@test "Asterisk WITHDRAW: the call leaves the queue, those behind move up, no message" {
+	config '[defaults]
+region = CN
+[queue]
+aht = 300
+wait_position = 0
+abandon_delay = 0
+quiet_hours = none'
+	printf '%s\n' '1760000000|MANAGER|support|PJSIP/1|ADDMEMBER|' \
+	    '1760000000|MANAGER|support|PJSIP/2|ADDMEMBER|' \
+	    '1760000001|x1|support|NONE|ENTERQUEUE||13800138091|1' \
+	    '1760000002|x1|support|PJSIP/1|CONNECT|1|x1.b|1' \
+	    '1760000003|x2|support|NONE|ENTERQUEUE||13800138092|1' \
+	    '1760000004|x2|support|PJSIP/2|CONNECT|1|x2.b|1' \
+	    '1760000010|c1|support|NONE|ENTERQUEUE||13800138001|1' \
+	    '1760000011|c2|support|NONE|ENTERQUEUE||13800138002|2' \
+	    '1760000012|c3|support|NONE|ENTERQUEUE||13800138003|3' \
+	    '1760000030|c1|support|NONE|WITHDRAW|1|1|20|to-callback' \
+	    '1760000040|NONE|support|PJSIP/2|PAUSE|Break' > "$T/log"
+	queue-notify --from asterisk --skipped "$T/sk" < "$T/log" > "$T/out"
+	# With 1 agent left at AHT 300 s: c2, now 1st, 300 s; c3, now 2nd,
+	# 600 s, the 10 minutes.  Had c1 stayed, c2 and c3 would be 2nd and
+	# 3rd (600 s, 900 s) and c1 would wait for ever.
+	expect_eq "$(jq -c '[.id, .vars.position, .queue.ewt_s]' "$T/out")" '["qn:wait:c3:1",2,600]'
+	expect_eq "$(cat "$T/sk")" ''
+	expect_eq "$(sqlite3 "$CXKIT_STATE" 'SELECT group_concat(call_id) FROM queue_calls')" 'c2,c3'
+}
+
+@test "a call with no end line is forgotten after 12 hours of the clock, however few lines came since" {
+	config '[queue]
+quiet_hours = none'
+	run_in '{"ts":"2025-10-09T00:00:00Z","event":"enter","call_id":"lost","queue":"q","caller":"+8613800138001"}
+{"ts":"2025-10-09T11:00:00Z","event":"enter","call_id":"a","queue":"q","caller":"+8613800138002"}
+{"ts":"2025-10-09T13:00:00Z","event":"enter","call_id":"b","queue":"q","caller":"+8613800138003"}
+' queue-notify --events "$T/ev"
+	expect_eq "$status" 0
+	# At 11:00 the lost call is still ahead; at 13:00 it is gone.
+	expect_eq "$(jq -c '[.call_id, .position]' "$T/ev" | tr '\n' ' ')" \
+	    '["lost",1] ["a",2] ["b",2] '
+	expect_eq "$(sqlite3 "$CXKIT_STATE" 'SELECT group_concat(call_id) FROM queue_calls')" 'a,b'
+}
+
 @test "FreeSWITCH mod_callcenter: a caller who breaks out gets a follow-up after the delay" {
 	config '[queue]
 abandon_delay = 60

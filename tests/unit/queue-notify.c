@@ -259,6 +259,11 @@ queue_log(void)
 	ok(parse("1700000500|1700000200.130|support|NONE|EXITWITHTIMEOUT|1|1|"
 	    "300", &ev, &why) == 0 && ev.kind == QN_TIMEOUT &&
 	    ev.wait_s == 300, "EXITWITHTIMEOUT");
+	ok(parse("1700000500|1700000200.130|support|NONE|WITHDRAW|2|3|40|"
+	    "moved to callback", &ev, &why) == 0 && ev.kind == QN_WITHDRAW &&
+	    ev.position == 2 && ev.wait_s == 40, "WITHDRAW: the call leaves");
+	ok(parse("1700000500|NONE|support|NONE|WITHDRAW|2|3|40", &ev, &why) ==
+	    -1, "WITHDRAW without a call id is rejected");
 	ok(parse("1699999990|NONE|NONE|NONE|QUEUESTART|", &ev, &why) == 0 &&
 	    ev.kind == QN_OTHER, "QUEUESTART with a trailing '|' passes by");
 	ok(parse("1700001000|NONE|NONE|PJSIP/1004|UNPAUSEALL|", &ev, &why) ==
