@@ -241,6 +241,10 @@ struct policy {
 	int have_open, have_quiet;
 	struct cx_window closed, quiet;
 	const char *tz, *lang, *via, *topic, *internal;
+	const char *chan;		/* of via: "sms" or "im" */
+	const char *callback_key;	/* EXITWITHKEY's digit for a callback */
+	const char *dnn_path;		/* do_not_notify, and its section */
+	const struct cx_section *dnn_sec;
 	const char *tmpl[NREASON];
 };
 
@@ -262,9 +266,10 @@ struct run {
 	sqlite3 *db;
 	sqlite3_stmt *ins, *del, *cins, *cdel;
 	int in_tx;
-	const char *region, *home_lang, *callback_key;
+	const char *region, *home_lang;
 	FILE *events, *skipped, *rejects;
-	struct ht queues, calls, agents, pending, cool, dnn, tzc;
+	struct ht queues, calls, agents, pending, cool, tzc;
+	struct ht dnnf;		/* do_not_notify path -> set of numbers */
 	json_t **out;
 	size_t nout, capout;
 	struct call **fresh;	/* waiting calls not yet in queue_calls */
@@ -432,6 +437,21 @@ policy_load(const struct run *run, const struct cx_section *s,
 	}
 	p->lang = qget(run, s, "lang");
 	p->via = qget(run, s, "via");
+	/* The channel of the opt-outs that apply: the via's provider's. */
+	p->chan = "sms";
+	if (p->via) {
+		const struct cx_section *ps = cx_config_get(run->cfg,
+		    "provider", p->via);
+		const char *type = ps ? cx_section_get(ps, "type") : NULL;
+
+		if (type && cx_provider_channel(type))
+			p->chan = cx_provider_channel(type);
+	}
+	p->callback_key = qget(run, s, "callback_key");
+	if (p->callback_key == NULL)
+		p->callback_key = "1";
+	p->dnn_path = qget(run, s, "do_not_notify");
+	p->dnn_sec = p->dnn_path ? qsec(run, s, "do_not_notify") : NULL;
 	p->topic = qget(run, s, "topic");
 	p->internal = qget(run, s, "internal");
 }
@@ -590,6 +610,7 @@ static void state_fail(struct run *run, const char *what);
 static void tx_open(struct run *run);
 static const char *classify(struct run *run, const struct policy *p,
     const char *caller, char e164[CX_PHONE_MAX]);
+static struct ht *dnn_of(struct run *run, const struct policy *p);
 
 /* The call context in the state store: a restart still knows who is
  * waiting (only ENTERQUEUE names the caller).  A call that enters is
@@ -988,6 +1009,7 @@ classify(struct run *run, const struct policy *p, const char *caller,
 {
 	const char *why;
 	size_t n = strlen(caller);
+	struct ht *dnn;
 
 	e164[0] = '\0';
 	if (anonymous(caller))
@@ -1009,16 +1031,16 @@ classify(struct run *run, const struct policy *p, const char *caller,
 		e164[0] = '\0';
 		return "invalid_number";
 	}
-	if (ht_get(&run->dnn, e164))
+	if ((dnn = dnn_of(run, p)) != NULL && ht_get(dnn, e164))
 		return "do_not_notify";
 	return NULL;
 }
 
+/* Reads a do_not_notify file (numbers, one a line, # comments) into t. */
 static void
-load_dnn(struct run *run)
+load_dnn(struct run *run, const struct cx_section *sec, const char *path,
+    struct ht *t)
 {
-	const char *path = run->qdef ? cx_section_get(run->qdef,
-	    "do_not_notify") : NULL;
 	char *line = NULL, e164[CX_PHONE_MAX];
 	const char *why;
 	size_t cap = 0;
@@ -1026,11 +1048,9 @@ load_dnn(struct run *run)
 	int lineno = 0;
 	FILE *f;
 
-	if (path == NULL)
-		return;
 	if ((f = fopen(path, "r")) == NULL)
 		cx_die(NULL, "%s:%d: do_not_notify: %s: %s", run->cfg->path,
-		    cx_section_line(run->qdef, "do_not_notify"), path,
+		    cx_section_line(sec, "do_not_notify"), path,
 		    strerror(errno));
 	while ((n = getline(&line, &cap, f)) > 0) {
 		char *s = line + strspn(line, " \t");
@@ -1045,10 +1065,34 @@ load_dnn(struct run *run)
 		if (cx_phone_e164(s, run->region, e164, &why) != 0)
 			cx_die(NULL, "%s:%d: not a phone number: %s", path,
 			    lineno, why);
-		ht_put(&run->dnn, e164, run);
+		ht_put(t, e164, run);
 	}
 	free(line);
 	fclose(f);
+}
+
+/* The queue's do-not-notify list ([queue NAME]'s own, else [queue]'s),
+ * read once for each file; NULL when it has none. */
+static struct ht *
+dnn_of(struct run *run, const struct policy *p)
+{
+	struct ht *t;
+
+	if (p->dnn_path == NULL)
+		return NULL;
+	if ((t = ht_get(&run->dnnf, p->dnn_path)) == NULL) {
+		t = cx_xcalloc(1, sizeof *t);
+		load_dnn(run, p->dnn_sec, p->dnn_path, t);
+		ht_put(&run->dnnf, p->dnn_path, t);
+	}
+	return t;
+}
+
+static void
+dnn_free(void *p)
+{
+	ht_free(p, NULL);
+	free(p);
 }
 
 /* The language of the message: the caller's recorded choice, else the
@@ -1361,6 +1405,7 @@ follow_up(struct run *run, struct queue *q, struct call *c,
 	char t1[8], t2[8], at[40];
 	json_t *vars, *qo, *req;
 	cx_ms due, open;
+	long wait_s;
 
 	if (!p->notify[reason])
 		return;
@@ -1376,9 +1421,13 @@ follow_up(struct run *run, struct queue *q, struct call *c,
 	    c && c->topic[0] ? c->topic : ev->topic)));
 	json_object_set_new(vars, "time", json_string(hhmm(run, run->clock, tz,
 	    t1)));
-	if (ev->wait_s >= 0)
+	/* The wait: the event's, else from the call's entry. */
+	wait_s = ev->wait_s;
+	if (wait_s < 0 && c && c->enter > 0 && run->clock >= c->enter)
+		wait_s = (long)((run->clock - c->enter) / 1000);
+	if (wait_s >= 0)
 		json_object_set_new(vars, "wait_min",
-		    json_integer((ev->wait_s + 59) / 60));
+		    json_integer((wait_s + 59) / 60));
 	if (reason == R_MISSED) {
 		open = p->have_open ? window_until(run, &p->closed, p->tz,
 		    run->clock) : 0;
@@ -1395,6 +1444,14 @@ follow_up(struct run *run, struct queue *q, struct call *c,
 	if (ev->wait_s >= 0)
 		json_object_set_new(qo, "wait_s", json_integer(ev->wait_s));
 	req = request(run, q, c, reason, e164, vars, qo);
+	if (wait_s < 0 && reason == R_TIMEOUT) {
+		/* Its template says how long the caller waited: one
+		 * without that phrase, NAME_nowait. */
+		char *t = cx_xasprintf("%s_nowait", p->tmpl[reason]);
+
+		json_object_set_new(req, "template", json_string(t));
+		free(t);
+	}
 	due = run->clock + p->delay[reason] * 1000;
 	json_object_set_new(qo, "due", json_string(cx_time_format(due, at)));
 	pend_add(run, reason, e164, due, req);
@@ -1448,7 +1505,7 @@ fire_due(struct run *run)
 				    q->name, event ? event : "",
 				    best->caller, "cooldown");
 			} else if (run->st && cx_optout_check(run->st,
-			    best->caller, "sms") == 1) {
+			    best->caller, p->chan) == 1) {
 				skip_write(run, best->reason, cid ? cid : "",
 				    q->name, event ? event : "",
 				    best->caller, "opted_out");
@@ -1561,6 +1618,10 @@ handle(struct run *run, struct qn_event *ev)
 	if (ev->queue[0] == '\0' && c)
 		snprintf(ev->queue, sizeof ev->queue, "%s", c->q->name);
 	q = queue_get(run, ev->queue);
+	if (run->o->from == FROM_ASTERISK && strcmp(ev->source,
+	    "EXITWITHKEY") == 0)
+		ev->kind = strcmp(ev->key, q->pol.callback_key) == 0 ?
+		    QN_CALLBACK : QN_ABANDON;
 	/* The caller: the event's, else the call's (ENTERQUEUE is the only
 	 * queue_log line that carries it). */
 	if (ev->caller[0] == '\0' && c)
@@ -1788,7 +1849,9 @@ line_in(struct run *run, const char *line, size_t len)
 	if (k == 0)
 		return;
 	if (run->o->from == FROM_ASTERISK) {
-		rc = qn_asterisk_parse(line, len, run->callback_key, &ev, &why);
+		/* EXITWITHKEY's key is matched in handle(), by the queue's
+		 * callback_key: the parser makes every key an abandon. */
+		rc = qn_asterisk_parse(line, len, NULL, &ev, &why);
 	} else {
 		o = json_loadb(line, len, 0, &jerr);
 		if (o == NULL || !json_is_object(o)) {
@@ -1963,6 +2026,12 @@ main(int argc, char *argv[])
 	    &err) != 0)
 		cx_die(NULL, "%s", err);
 	run.qdef = cx_config_get(run.cfg, "queue", NULL);
+	run.region = o.region;
+	if (run.region == NULL)
+		run.region = qget(&run, NULL, "region");
+	if (run.region && cx_phone_cc(run.region) == 0)
+		cx_die(NULL, "region: '%s' is not a known country code",
+		    run.region);
 	for (const struct cx_section *s = NULL; (s = cx_config_next(run.cfg,
 	    "queue", s)) != NULL; ) {
 		struct policy p;
@@ -1970,23 +2039,13 @@ main(int argc, char *argv[])
 		if (cx_section_check(s, queue_keys, &err) != 0)
 			cx_die(NULL, "%s", err);
 		policy_load(&run, s, &p);	/* dies on a bad value */
+		dnn_of(&run, &p);		/* ... or a bad list */
 	}
-	run.region = o.region;
-	if (run.region == NULL)
-		run.region = qget(&run, NULL, "region");
-	if (run.region && cx_phone_cc(run.region) == 0)
-		cx_die(NULL, "region: '%s' is not a known country code",
-		    run.region);
 	run.home_lang = run.region == NULL ? "en" :
 	    strcmp(run.region, "CN") == 0 ? "zh-CN" :
 	    strcmp(run.region, "TW") == 0 ? "zh-TW" :
 	    strcmp(run.region, "HK") == 0 ? "zh-HK" :
 	    strcmp(run.region, "MO") == 0 ? "zh-MO" : "en";
-	run.callback_key = run.qdef ? cx_section_get(run.qdef,
-	    "callback_key") : NULL;
-	if (run.callback_key == NULL)
-		run.callback_key = "1";
-	load_dnn(&run);
 	run.st = cx_state_open(o.common.state, &err);
 	if (run.st == NULL)
 		cx_die(NULL, "%s", err);
@@ -2036,7 +2095,7 @@ main(int argc, char *argv[])
 	ht_free(&run.agents, free);
 	ht_free(&run.pending, pend_free);
 	ht_free(&run.cool, free);
-	ht_free(&run.dnn, NULL);
+	ht_free(&run.dnnf, dnn_free);
 	ht_free(&run.tzc, free);
 	free(run.out);
 	free(run.fresh);

@@ -240,6 +240,70 @@ quiet_hours = none'
 	expect_eq "$(sqlite3 "$CXKIT_STATE" 'SELECT group_concat(call_id) FROM queue_calls')" 'a,b'
 }
 
+@test "a timeout's wait: the event's, else from the entry, else a template without it (sms-send renders every one)" {
+	export CXKIT_TEMPLATES=$TOP/examples/templates
+	config '[queue]
+timeout_delay = 0
+quiet_hours = none'
+	run_in '{"ts":"2025-10-09T02:00:00Z","event":"enter","call_id":"c1","queue":"q","caller":"+8613800138001"}
+{"ts":"2025-10-09T02:04:30Z","event":"timeout","call_id":"c1","queue":"q"}
+{"ts":"2025-10-09T02:05:00Z","event":"timeout","call_id":"c2","queue":"q","caller":"+8613800138002"}
+{"ts":"2025-10-09T02:06:00Z","event":"timeout","call_id":"c3","queue":"q","caller":"+8613800138003","wait_s":600}
+' queue-notify
+	expect_eq "$status" 0
+	expect_eq "$(jqo -c '[.id, .template, .vars.wait_min]' | tr '\n' ' ')" \
+	    '["qn:timeout:c1","queue_timeout",5] ["qn:timeout:c2","queue_timeout_nowait",null] ["qn:timeout:c3","queue_timeout",10] '
+	printf '%s\n' "$output" | sms-send -q > "$T/res"
+	expect_eq "$(jq -r .sms.status "$T/res" | sort -u)" outbox
+}
+
+@test "[queue NAME]: its own do_not_notify list and callback_key; opt-outs of the via's channel" {
+	printf '+8613800138001\n' > "$T/dnn-all"
+	printf '+8613800138002\n' > "$T/dnn-vip"
+	config "[defaults]
+region = CN
+[provider wx]
+type = wecom-robot
+[queue]
+abandon_delay = 0
+quiet_hours = none
+do_not_notify = $T/dnn-all
+[queue vip]
+do_not_notify = $T/dnn-vip
+callback_key = 2
+[queue im]
+via = wx"
+	printf '%s\n' '1760000000|a1|support|NONE|ENTERQUEUE||13800138002|1' \
+	    '1760000001|a1|support|NONE|ABANDON|1|1|1' \
+	    '1760000002|a2|vip|NONE|ENTERQUEUE||13800138002|1' \
+	    '1760000003|a2|vip|NONE|ABANDON|1|1|1' \
+	    '1760000004|a3|vip|NONE|ENTERQUEUE||13800138001|1' \
+	    '1760000005|a3|vip|NONE|ABANDON|1|1|1' \
+	    '1760000006|k1|vip|NONE|ENTERQUEUE||13800138003|1' \
+	    '1760000007|k1|vip|NONE|EXITWITHKEY|1|1|1|1' \
+	    '1760000008|k2|vip|NONE|ENTERQUEUE||13800138004|1' \
+	    '1760000009|k2|vip|NONE|EXITWITHKEY|2|1|1|1' \
+	    '1760000010|k3|support|NONE|ENTERQUEUE||13800138005|1' \
+	    '1760000011|k3|support|NONE|EXITWITHKEY|1|1|1|1' > "$T/log"
+	queue-notify --from asterisk --skipped "$T/sk" < "$T/log" > "$T/out"
+	# support uses [queue]'s list (…001 is on it, …002 is not), vip its
+	# own (…002 is on it, …001 is not); in vip key 2 asks for a callback
+	# and key 1 is an abandon, in support key 1 is the callback.
+	expect_eq "$(jq -c '[.id, .to]' "$T/out" | tr '\n' ' ')" \
+	    '["qn:abandon:a1","+8613800138002"] ["qn:abandon:a3","+8613800138001"] ["qn:abandon:k1","+8613800138003"] '
+	expect_eq "$(jq -c '[.queue.call_id, .queue.skipped]' "$T/sk")" '["a2","do_not_notify"]'
+	# A caller who opted out of IM (and not of SMS) gets nothing from a
+	# queue whose via is an IM provider.
+	sqlite3 "$CXKIT_STATE" "INSERT INTO optout VALUES ('+8613800138006', 'im', 0, 'test')"
+	printf '%s\n' '1760000020|i1|im|NONE|ENTERQUEUE||13800138006|1' \
+	    '1760000021|i1|im|NONE|ABANDON|1|1|1' \
+	    '1760000022|s1|support|NONE|ENTERQUEUE||13800138006|1' \
+	    '1760000023|s1|support|NONE|ABANDON|1|1|1' > "$T/log2"
+	queue-notify --from asterisk --skipped "$T/sk2" < "$T/log2" > "$T/out2"
+	expect_eq "$(jq -c '[.id, .via]' "$T/out2")" '["qn:abandon:s1",null]'
+	expect_eq "$(jq -c '[.queue.call_id, .queue.skipped]' "$T/sk2")" '["i1","opted_out"]'
+}
+
 @test "FreeSWITCH mod_callcenter: a caller who breaks out gets a follow-up after the delay" {
 	config '[queue]
 abandon_delay = 60
