@@ -10,8 +10,8 @@
  *  3. staffed: the stream shows the queue's agents, but none of them
  *     is available (all paused or logged off): the line moves again
  *     only when they come back, so the estimate is a floor, the k calls
- *     ahead at the last staffing seen (N' > 0 agents, else [queue]
- *     agents): k * AHT / N'.  With neither, no estimate (a notice by
+ *     ahead at the last staffing seen (M > 0 agents, else [queue]
+ *     agents): k * AHT / M.  With neither, no estimate (a notice by
  *     position only): Asterisk's hold-time average, made of calls that
  *     were answered, says nothing of a queue nobody answers;
  *  4. erlang: no agent lines but [queue] agents = N: the caller at a
@@ -73,16 +73,24 @@ qn_service(const struct qn_qstats *q, double target, double t,
 	sv->p_wait = qn_erlang_c(sv->load, n);
 	sv->asa = qn_erlang_asa(sv->load, n, q->aht);
 	sv->sl = qn_erlang_sl(sv->load, n, q->aht, t);
-	/* SL grows with N: the first N past the load that meets it.  A
-	 * thousand agents past the load answer nearly everyone at once;
-	 * a target that even they miss (100 %) has no answer. */
+	/* SL grows with N: the first N past the load that meets it, one
+	 * more step of the Erlang B recursion for each N, so O(A) in all
+	 * (this runs for every wait notice).  A thousand agents past the
+	 * load answer nearly everyone at once: a target that even they
+	 * miss (100 %), or a load past 100000 E, has no answer. */
 	sv->needed = -1;
-	for (int k = (int)floor(sv->load) + 1; k <= (int)sv->load + 1000;
-	    k++)
-		if (qn_erlang_sl(sv->load, k, q->aht, t) >= target) {
-			sv->needed = k;
-			break;
+	if (sv->load < 100000) {
+		double a = sv->load, b = 1;
+
+		for (int k = 1; k <= (int)a + 1000; k++) {
+			b = a * b / (k + a * b);
+			if (k > a && 1 - k * b / (k - a * (1 - b)) *
+			    exp(-(k - a) * t / q->aht) >= target) {
+				sv->needed = k;
+				break;
+			}
 		}
+	}
 	return 0;
 }
 

@@ -1342,7 +1342,8 @@ check_wait(struct run *run, struct call *c, const char *event)
 		/* Growth past the margin: the caller must hear of it, so
 		 * not held by the cooldown, but never sooner than
 		 * wait_interval after their last wait notice; tried again
-		 * at the next event of the queue. */
+		 * when the estimate is next made (a position event, an
+		 * agent change). */
 		if (cooled(run, R_WAIT, c->e164, p->wait_interval)) {
 			if (ewt > c->held_ewt)
 				skip_write(run, R_WAIT, c->id, q->name, event,
