@@ -95,4 +95,15 @@ printf '[queue]\nwait_position = 1\ncooldown = 0\n' > "$CXKIT_CONFIG"
 read -r p50 p99 max < <(CXKIT_STATE=$tmp/l.db python3 "$top/bench/qn-latency.py" "$QN" "$L")
 printf '\npipe latency, event line written -> request line read (%d events):\n' "$L"
 printf '  p50 %d us   p99 %d us   max %d us\n' "$p50" "$p99" "$max"
-printf '\naims (issue 5): throughput >= 0.5 of jansson-loop; p99 latency < 1000 us\n'
+# aim NAME OK TEXT: one aim's line, met or NOT met.
+aim() { printf 'aims (issue 5): %s: %s %s\n' "$1" "$([ "$2" = 1 ] && echo met || echo 'NOT met')" "$3"; }
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { print (a >= b) ? 1 : 0 }'; }
+xa=$(rate "$ra" "$rj")
+xc=$(rate "$rc" "$rj")
+echo
+aim "throughput, --from asterisk >= 0.5 of jansson" "$(ge "$xa" 0.5)" \
+    "$(printf '(%.2f)' "$xa")"
+aim "throughput, cxkit events >= 0.5 of jansson" "$(ge "$xc" 0.5)" \
+    "$(printf '(%.2f)' "$xc")"
+aim "pipe latency p99 < 1000 us" "$([ "$p99" -lt 1000 ] && echo 1 || echo 0)" \
+    "($p99 us)"

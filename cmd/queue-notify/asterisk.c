@@ -168,6 +168,7 @@ static const struct map events[] = {
 	{ "ABANDON", QN_ABANDON },
 	{ "EXITWITHTIMEOUT", QN_TIMEOUT },
 	{ "EXITEMPTY", QN_MISSED },
+	{ "WITHDRAW", QN_WITHDRAW },
 	{ "EXITWITHKEY", QN_CALLBACK },	/* or QN_ABANDON: other keys */
 	{ "AGENTLOGIN", QN_AGENT_ON },
 	{ "AGENTCALLBACKLOGIN", QN_AGENT_ON },
@@ -278,7 +279,8 @@ qn_asterisk_parse(const char *line, size_t len, const char *callback_key,
 	case QN_ABANDON:
 	case QN_TIMEOUT:
 	case QN_MISSED:
-		/* position|origposition|waittime */
+	case QN_WITHDRAW:
+		/* position|origposition|waittime[|withdraw_info] */
 		ev->position = d[0];
 		ev->wait_s = d[2];
 		break;
@@ -300,7 +302,7 @@ qn_asterisk_parse(const char *line, size_t len, const char *callback_key,
 	default:
 		break;
 	}
-	if (ev->kind >= QN_ENTER && ev->kind <= QN_CALLBACK &&
+	if (ev->kind >= QN_ENTER && ev->kind <= QN_WITHDRAW &&
 	    ev->call_id[0] == '\0') {
 		*why = "field 2 (callid): a caller's event without a call id";
 		return -1;

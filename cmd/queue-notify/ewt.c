@@ -3,16 +3,23 @@
  * SPDX-License-Identifier: MIT
  * The method, in the order tried (queue-notify(1) ESTIMATED WAIT):
  *  1. the PBX's own estimate, when the event carries one (ewt_s);
- *  2. agents: the stream shows N agents logged in and not paused, and
+ *  2. agents: the stream shows N > 0 agents logged in and not paused, and
  *     how many talk; with f of them free, the caller at position k waits
  *     for k - f calls to end, each of N agents ending one every AHT
  *     seconds on average (exponential handle times): (k - f) * AHT / N;
- *  3. erlang: no agent lines but [queue] agents = N: the caller at a
+ *  3. staffed: the stream shows the queue's agents, but none of them
+ *     is available (all paused or logged off): the line moves again
+ *     only when they come back, so the estimate is a floor, the k calls
+ *     ahead at the last staffing seen (M > 0 agents, else [queue]
+ *     agents): k * AHT / M.  With neither, no estimate (a notice by
+ *     position only): Asterisk's hold-time average, made of calls that
+ *     were answered, says nothing of a queue nobody answers;
+ *  4. erlang: no agent lines but [queue] agents = N: the caller at a
  *     known position k waits k * AHT / N (all N are busy, or k would not
  *     wait); with no position, the mean wait of a caller who waits, by
  *     Erlang C, AHT / (N - A) with A = λ * AHT, λ the stream's recent
  *     arrival rate (saturated, A >= N: AHT);
- *  4. holdtime: Asterisk's moving average of answered calls' hold times.
+ *  5. holdtime: Asterisk's moving average of answered calls' hold times.
  * AHT is the moving average ((3*old + sample) / 4, as app_queue.c) of the
  * calls' talk times, seeded by [queue] aht.
  */
@@ -51,6 +58,42 @@ qn_erlang_sl(double a, int n, double aht, double t)
 	return 1 - qn_erlang_c(a, n) * exp(-(n - a) * t / aht);
 }
 
+int
+qn_service(const struct qn_qstats *q, double target, double t,
+    struct qn_service *sv)
+{
+	int n = q->agents >= 0 ? q->agents : q->cfg_agents;
+
+	if (q->lambda <= 0 || q->aht <= 0 || (q->agents < 0 &&
+	    q->cfg_agents <= 0))
+		return -1;
+	sv->lambda = q->lambda;
+	sv->load = q->lambda * q->aht;
+	sv->agents = n;
+	sv->p_wait = qn_erlang_c(sv->load, n);
+	sv->asa = qn_erlang_asa(sv->load, n, q->aht);
+	sv->sl = qn_erlang_sl(sv->load, n, q->aht, t);
+	/* SL grows with N: the first N past the load that meets it, one
+	 * more step of the Erlang B recursion for each N, so O(A) in all
+	 * (this runs for every wait notice).  A thousand agents past the
+	 * load answer nearly everyone at once: a target that even they
+	 * miss (100 %), or a load past 100000 E, has no answer. */
+	sv->needed = -1;
+	if (sv->load < 100000) {
+		double a = sv->load, b = 1;
+
+		for (int k = 1; k <= (int)a + 1000; k++) {
+			b = a * b / (k + a * b);
+			if (k > a && 1 - k * b / (k - a * (1 - b)) *
+			    exp(-(k - a) * t / q->aht) >= target) {
+				sv->needed = k;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
 long
 qn_ewma(long old, long sample)
 {
@@ -61,7 +104,7 @@ const char *
 qn_method_name(enum qn_method m)
 {
 	static const char *const n[] = { "none", "pbx", "agents", "erlang",
-	    "holdtime" };
+	    "holdtime", "staffed" };
 
 	return n[m];
 }
@@ -79,6 +122,16 @@ qn_estimate(const struct qn_qstats *q, long position, enum qn_method *method)
 		*method = QN_EST_AGENTS;
 		return k > f ? (long)ceil((double)(k - f) * q->aht /
 		    q->agents) : 0;
+	}
+	if (q->agents == 0) {
+		int n = q->staffed > 0 ? q->staffed : q->cfg_agents;
+
+		if (n > 0 && q->aht > 0) {
+			*method = QN_EST_STAFFED;
+			return (long)ceil((double)k * q->aht / n);
+		}
+		*method = QN_EST_NONE;
+		return -1;
 	}
 	if (q->agents < 0 && q->cfg_agents > 0 && q->aht > 0) {
 		double a = q->lambda * q->aht;

@@ -16,6 +16,7 @@
 #include <argp.h>
 #include <errno.h>
 #include <fnmatch.h>
+#include <math.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,22 +233,29 @@ ht_free(struct ht *t, void (*fn)(void *))
 
 struct policy {
 	long wait_position, wait_min, wait_margin;	/* minutes */
+	long wait_interval;				/* s */
 	long delay[NREASON];				/* seconds */
 	long cooldown, callback_within, aht;		/* s, min, s */
+	long sl_pct, sl_t;		/* service level: sl_pct % in sl_t s */
 	int agents, notify[NREASON];
 	int have_open, have_quiet;
 	struct cx_window closed, quiet;
 	const char *tz, *lang, *via, *topic, *internal;
+	const char *chan;		/* of via: "sms" or "im" */
+	const char *callback_key;	/* EXITWITHKEY's digit for a callback */
+	const char *dnn_path;		/* do_not_notify, and its section */
+	const struct cx_section *dnn_sec;
 	const char *tmpl[NREASON];
 };
 
 static const char *const queue_keys[] = {
 	"agents", "aht", "abandon_delay", "callback_key", "callback_within",
 	"cooldown", "do_not_notify", "internal", "lang", "missed_delay",
-	"notify", "open_hours", "quiet_hours", "region", "template_abandon",
+	"notify", "open_hours", "quiet_hours", "region", "service_level",
+	"template_abandon",
 	"template_missed", "template_position", "template_timeout",
 	"template_wait", "timeout_delay", "topic", "tz", "via",
-	"wait_margin", "wait_minutes", "wait_position", NULL
+	"wait_interval", "wait_margin", "wait_minutes", "wait_position", NULL
 };
 
 struct run {
@@ -258,14 +266,16 @@ struct run {
 	sqlite3 *db;
 	sqlite3_stmt *ins, *del, *cins, *cdel;
 	int in_tx;
-	const char *region, *home_lang, *callback_key;
+	const char *region, *home_lang;
 	FILE *events, *skipped, *rejects;
-	struct ht queues, calls, agents, pending, cool, dnn, tzc;
+	struct ht queues, calls, agents, pending, cool, tzc;
+	struct ht dnnf;		/* do_not_notify path -> set of numbers */
 	json_t **out;
 	size_t nout, capout;
 	struct call **fresh;	/* waiting calls not yet in queue_calls */
 	size_t nfresh, capfresh;
 	cx_ms clock, mono_at, next_due;
+	cx_ms swept;		/* the clock at the last sweep() */
 	unsigned long agents_gen;	/* bumped by every agent change */
 	unsigned long synced;		/* lineno at the last commit */
 	int wal_pages;			/* in the WAL since its checkpoint */
@@ -337,6 +347,7 @@ policy_load(const struct run *run, const struct cx_section *s,
 	p->wait_position = qnum(run, s, "wait_position", 5, 100000);
 	p->wait_min = qnum(run, s, "wait_minutes", 10, 100000);
 	p->wait_margin = qnum(run, s, "wait_margin", 5, 100000);
+	p->wait_interval = qnum(run, s, "wait_interval", 5, 1440) * 60;
 	p->delay[R_ABANDON] = qnum(run, s, "abandon_delay", 120, 86400 * 7);
 	p->delay[R_TIMEOUT] = qnum(run, s, "timeout_delay", 60, 86400 * 7);
 	p->delay[R_MISSED] = qnum(run, s, "missed_delay", 0, 86400 * 7);
@@ -376,6 +387,24 @@ policy_load(const struct run *run, const struct cx_section *s,
 		free(copy);
 	}
 	p->notify[R_POSITION] = p->notify[R_WAIT];
+	v = qget(run, s, "service_level");
+	p->sl_pct = 80;
+	p->sl_t = 20;
+	if (v) {
+		char *end;
+
+		errno = 0;
+		p->sl_pct = strtol(v, &end, 10);
+		if (*end == '/')
+			p->sl_t = strtol(end + 1, &end, 10);
+		if (errno || *end || strchr(v, '/') == NULL || p->sl_pct < 1 ||
+		    p->sl_pct > 100 || p->sl_t < 1 || p->sl_t > 86400) {
+			err = cx_section_err(qsec(run, s, "service_level"),
+			    "service_level", "'%s' is not PERCENT/SECONDS "
+			    "(e.g. 80/20)", v);
+			cx_die(NULL, "%s", err);
+		}
+	}
 	if ((v = qget(run, s, "open_hours")) != NULL) {
 		struct cx_window w;
 
@@ -408,6 +437,21 @@ policy_load(const struct run *run, const struct cx_section *s,
 	}
 	p->lang = qget(run, s, "lang");
 	p->via = qget(run, s, "via");
+	/* The channel of the opt-outs that apply: the via's provider's. */
+	p->chan = "sms";
+	if (p->via) {
+		const struct cx_section *ps = cx_config_get(run->cfg,
+		    "provider", p->via);
+		const char *type = ps ? cx_section_get(ps, "type") : NULL;
+
+		if (type && cx_provider_channel(type))
+			p->chan = cx_provider_channel(type);
+	}
+	p->callback_key = qget(run, s, "callback_key");
+	if (p->callback_key == NULL)
+		p->callback_key = "1";
+	p->dnn_path = qget(run, s, "do_not_notify");
+	p->dnn_sec = p->dnn_path ? qsec(run, s, "do_not_notify") : NULL;
 	p->topic = qget(run, s, "topic");
 	p->internal = qget(run, s, "internal");
 }
@@ -428,6 +472,7 @@ struct queue {
 	struct ht members;	/* agent name -> struct agent * */
 	int avail;		/* members present and not paused ... */
 	unsigned long avail_gen;/* ... as of this agents_gen */
+	int staffed;		/* the last non-zero avail */
 	int busy;
 	unsigned long naht;	/* talk times seen */
 	long aht, holdtime;
@@ -442,6 +487,7 @@ struct call {
 	const char *skip;	/* why this caller is never messaged */
 	cx_ms enter;
 	long position, pbx_ewt, notified_ewt;
+	long held_ewt;		/* the last growth held by wait_interval */
 	int nnotice, waiting, connected, skip_said;
 	int stored;		/* its queue_calls row is in the state store */
 	long fresh;		/* 1 + its index in run->fresh, else 0 */
@@ -495,8 +541,11 @@ stats_of(const struct run *run, struct queue *q, struct qn_qstats *s)
 				q->avail += a->present && !a->paused;
 			}
 		q->avail_gen = run->agents_gen + 1;
+		if (q->avail > 0)
+			q->staffed = q->avail;
 	}
 	s->agents = q->members.n > 0 ? q->avail : -1;
+	s->staffed = q->staffed;
 	s->busy = q->busy;
 	s->aht = q->aht;
 	s->holdtime = q->holdtime;
@@ -505,10 +554,11 @@ stats_of(const struct run *run, struct queue *q, struct qn_qstats *s)
 	if (q->narr >= 2) {
 		unsigned n = q->narr < 32 ? q->narr : 32;
 		cx_ms first = q->arr[(q->narr - n) % 32];
-		cx_ms last = q->arr[(q->narr - 1) % 32];
 
-		if (last > first)
-			s->lambda = (double)(n - 1) * 1000 / (double)(last -
+		/* n - 1 gaps from the first to now: a queue that has gone
+		 * quiet since its last caller slows down. */
+		if (run->clock > first)
+			s->lambda = (double)(n - 1) * 1000 / (double)(run->clock -
 			    first);
 	}
 }
@@ -560,6 +610,7 @@ static void state_fail(struct run *run, const char *what);
 static void tx_open(struct run *run);
 static const char *classify(struct run *run, const struct policy *p,
     const char *caller, char e164[CX_PHONE_MAX]);
+static struct ht *dnn_of(struct run *run, const struct policy *p);
 
 /* The call context in the state store: a restart still knows who is
  * waiting (only ENTERQUEUE names the caller).  A call that enters is
@@ -958,6 +1009,7 @@ classify(struct run *run, const struct policy *p, const char *caller,
 {
 	const char *why;
 	size_t n = strlen(caller);
+	struct ht *dnn;
 
 	e164[0] = '\0';
 	if (anonymous(caller))
@@ -979,16 +1031,16 @@ classify(struct run *run, const struct policy *p, const char *caller,
 		e164[0] = '\0';
 		return "invalid_number";
 	}
-	if (ht_get(&run->dnn, e164))
+	if ((dnn = dnn_of(run, p)) != NULL && ht_get(dnn, e164))
 		return "do_not_notify";
 	return NULL;
 }
 
+/* Reads a do_not_notify file (numbers, one a line, # comments) into t. */
 static void
-load_dnn(struct run *run)
+load_dnn(struct run *run, const struct cx_section *sec, const char *path,
+    struct ht *t)
 {
-	const char *path = run->qdef ? cx_section_get(run->qdef,
-	    "do_not_notify") : NULL;
 	char *line = NULL, e164[CX_PHONE_MAX];
 	const char *why;
 	size_t cap = 0;
@@ -996,11 +1048,9 @@ load_dnn(struct run *run)
 	int lineno = 0;
 	FILE *f;
 
-	if (path == NULL)
-		return;
 	if ((f = fopen(path, "r")) == NULL)
 		cx_die(NULL, "%s:%d: do_not_notify: %s: %s", run->cfg->path,
-		    cx_section_line(run->qdef, "do_not_notify"), path,
+		    cx_section_line(sec, "do_not_notify"), path,
 		    strerror(errno));
 	while ((n = getline(&line, &cap, f)) > 0) {
 		char *s = line + strspn(line, " \t");
@@ -1015,10 +1065,34 @@ load_dnn(struct run *run)
 		if (cx_phone_e164(s, run->region, e164, &why) != 0)
 			cx_die(NULL, "%s:%d: not a phone number: %s", path,
 			    lineno, why);
-		ht_put(&run->dnn, e164, run);
+		ht_put(t, e164, run);
 	}
 	free(line);
 	fclose(f);
+}
+
+/* The queue's do-not-notify list ([queue NAME]'s own, else [queue]'s),
+ * read once for each file; NULL when it has none. */
+static struct ht *
+dnn_of(struct run *run, const struct policy *p)
+{
+	struct ht *t;
+
+	if (p->dnn_path == NULL)
+		return NULL;
+	if ((t = ht_get(&run->dnnf, p->dnn_path)) == NULL) {
+		t = cx_xcalloc(1, sizeof *t);
+		load_dnn(run, p->dnn_sec, p->dnn_path, t);
+		ht_put(&run->dnnf, p->dnn_path, t);
+	}
+	return t;
+}
+
+static void
+dnn_free(void *p)
+{
+	ht_free(p, NULL);
+	free(p);
 }
 
 /* The language of the message: the caller's recorded choice, else the
@@ -1198,6 +1272,40 @@ topic_of(const struct queue *q, const char *topic)
 	return q->pol.topic ? q->pol.topic : q->name;
 }
 
+/* The queue's service level by Erlang C (queue-notify(1) Service
+ * level), in whole numbers: jansson would print 0.1741 as
+ * 0.17410000000000001.  NULL when it cannot be known. */
+static json_t *
+service_json(const struct policy *p, const struct qn_qstats *s)
+{
+	struct qn_service sv;
+	char target[32];
+	json_t *o;
+
+	if (qn_service(s, p->sl_pct / 100.0, (double)p->sl_t, &sv) != 0)
+		return NULL;
+	snprintf(target, sizeof target, "%ld/%ld", p->sl_pct, p->sl_t);
+	o = json_object();
+	json_object_set_new(o, "target", json_string(target));
+	json_object_set_new(o, "arrivals_h", json_integer(lround(sv.lambda *
+	    3600)));
+	json_object_set_new(o, "aht_s", json_integer(s->aht));
+	json_object_set_new(o, "agents", json_integer(sv.agents));
+	json_object_set_new(o, "p_wait_pct", json_integer(lround(sv.p_wait *
+	    100)));
+	if (sv.asa >= 0)
+		json_object_set_new(o, "asa_s", json_integer(lround(sv.asa)));
+	/* Rounded down: met exactly when expected_pct >= the target. */
+	json_object_set_new(o, "expected_pct", json_integer((json_int_t)
+	    floor(sv.sl * 100 + 1e-9)));
+	json_object_set_new(o, "met", json_boolean(sv.sl * 100 + 1e-9 >=
+	    (double)p->sl_pct));
+	if (sv.needed > 0)
+		json_object_set_new(o, "agents_needed", json_integer(
+		    sv.needed));
+	return o;
+}
+
 /* Wait notice: when the position or the estimate crosses the threshold,
  * once, and again when the estimate grew by the margin. */
 static void
@@ -1209,14 +1317,13 @@ check_wait(struct run *run, struct call *c, const char *event)
 	enum qn_method m = QN_EST_PBX;
 	long ewt = c->pbx_ewt;
 	int reason;
-	json_t *vars, *qo;
+	json_t *vars, *qo, *sl;
 
 	if (!c->waiting || !p->notify[R_WAIT])
 		return;
-	if (ewt < 0) {
-		stats_of(run, q, &s);
+	stats_of(run, q, &s);
+	if (ewt < 0)
 		ewt = qn_estimate(&s, c->position, &m);
-	}
 	if (!(c->position >= p->wait_position && p->wait_position > 0) &&
 	    !(ewt >= 0 && ewt >= p->wait_min * 60))
 		return;
@@ -1231,7 +1338,20 @@ check_wait(struct run *run, struct call *c, const char *event)
 		c->skip_said = 1;
 		return;
 	}
-	if (cooled(run, reason, c->e164, p->cooldown)) {
+	if (c->nnotice > 0) {
+		/* Growth past the margin: the caller must hear of it, so
+		 * not held by the cooldown, but never sooner than
+		 * wait_interval after their last wait notice; tried again
+		 * when the estimate is next made (a position event, an
+		 * agent change). */
+		if (cooled(run, R_WAIT, c->e164, p->wait_interval)) {
+			if (ewt > c->held_ewt)
+				skip_write(run, R_WAIT, c->id, q->name, event,
+				    c->e164, "wait_interval");
+			c->held_ewt = ewt;
+			return;
+		}
+	} else if (cooled(run, reason, c->e164, p->cooldown)) {
 		if (c->notified_ewt < 0 || ewt > c->notified_ewt) {
 			skip_write(run, R_WAIT, c->id, q->name, event,
 			    c->e164, "cooldown");
@@ -1261,6 +1381,8 @@ check_wait(struct run *run, struct call *c, const char *event)
 		json_object_set_new(qo, "ewt_method",
 		    json_string(qn_method_name(m)));
 	}
+	if ((sl = service_json(p, &s)) != NULL)
+		json_object_set_new(qo, "service_level", sl);
 	cool_set(run, reason, c->e164, p->cooldown);
 	out_push(run, request(run, q, c, reason, c->e164, vars, qo));
 }
@@ -1284,6 +1406,7 @@ follow_up(struct run *run, struct queue *q, struct call *c,
 	char t1[8], t2[8], at[40];
 	json_t *vars, *qo, *req;
 	cx_ms due, open;
+	long wait_s;
 
 	if (!p->notify[reason])
 		return;
@@ -1299,9 +1422,13 @@ follow_up(struct run *run, struct queue *q, struct call *c,
 	    c && c->topic[0] ? c->topic : ev->topic)));
 	json_object_set_new(vars, "time", json_string(hhmm(run, run->clock, tz,
 	    t1)));
-	if (ev->wait_s >= 0)
+	/* The wait: the event's, else from the call's entry. */
+	wait_s = ev->wait_s;
+	if (wait_s < 0 && c && c->enter > 0 && run->clock >= c->enter)
+		wait_s = (long)((run->clock - c->enter) / 1000);
+	if (wait_s >= 0)
 		json_object_set_new(vars, "wait_min",
-		    json_integer((ev->wait_s + 59) / 60));
+		    json_integer((wait_s + 59) / 60));
 	if (reason == R_MISSED) {
 		open = p->have_open ? window_until(run, &p->closed, p->tz,
 		    run->clock) : 0;
@@ -1318,6 +1445,14 @@ follow_up(struct run *run, struct queue *q, struct call *c,
 	if (ev->wait_s >= 0)
 		json_object_set_new(qo, "wait_s", json_integer(ev->wait_s));
 	req = request(run, q, c, reason, e164, vars, qo);
+	if (wait_s < 0 && reason == R_TIMEOUT) {
+		/* Its template says how long the caller waited: one
+		 * without that phrase, NAME_nowait. */
+		char *t = cx_xasprintf("%s_nowait", p->tmpl[reason]);
+
+		json_object_set_new(req, "template", json_string(t));
+		free(t);
+	}
 	due = run->clock + p->delay[reason] * 1000;
 	json_object_set_new(qo, "due", json_string(cx_time_format(due, at)));
 	pend_add(run, reason, e164, due, req);
@@ -1371,7 +1506,7 @@ fire_due(struct run *run)
 				    q->name, event ? event : "",
 				    best->caller, "cooldown");
 			} else if (run->st && cx_optout_check(run->st,
-			    best->caller, "sms") == 1) {
+			    best->caller, p->chan) == 1) {
 				skip_write(run, best->reason, cid ? cid : "",
 				    q->name, event ? event : "",
 				    best->caller, "opted_out");
@@ -1443,17 +1578,23 @@ agent_event(struct run *run, const struct qn_event *ev)
 	for (size_t i = 0; i < run->queues.nb; i++)
 		for (struct ent *e = run->queues.b[i]; e; e = e->next) {
 			struct queue *qq = e->val;
+			struct qn_qstats s;
 
-			if (qq == q || ht_get(&qq->members, ev->agent))
-				recheck_queue(run, qq, "agent");
+			if (qq != q && !ht_get(&qq->members, ev->agent))
+				continue;
+			/* Counted at every change, so that the staffing
+			 * before all agents left is known. */
+			stats_of(run, qq, &s);
+			recheck_queue(run, qq, "agent");
 		}
 }
+
+static void sweep(struct run *run);
 
 static void
 handle(struct run *run, struct qn_event *ev)
 {
-	struct call *c = ev->call_id[0] ? ht_get(&run->calls, ev->call_id) :
-	    NULL;
+	struct call *c;
 	struct queue *q;
 	const char *skip = NULL, *caller;
 	char e164[CX_PHONE_MAX] = "";
@@ -1465,6 +1606,8 @@ handle(struct run *run, struct qn_event *ev)
 	if (ev->ts_ms > run->clock || run->clock == 0)
 		run->clock = ev->ts_ms;
 	run->mono_at = cx_mono();
+	sweep(run);	/* before the look-up: it may end this very call */
+	c = ev->call_id[0] ? ht_get(&run->calls, ev->call_id) : NULL;
 	fire_due(run);
 	if (ev->kind == QN_OTHER || ev->kind == QN_NONE)
 		return;
@@ -1476,6 +1619,10 @@ handle(struct run *run, struct qn_event *ev)
 	if (ev->queue[0] == '\0' && c)
 		snprintf(ev->queue, sizeof ev->queue, "%s", c->q->name);
 	q = queue_get(run, ev->queue);
+	if (run->o->from == FROM_ASTERISK && strcmp(ev->source,
+	    "EXITWITHKEY") == 0)
+		ev->kind = strcmp(ev->key, q->pol.callback_key) == 0 ?
+		    QN_CALLBACK : QN_ABANDON;
 	/* The caller: the event's, else the call's (ENTERQUEUE is the only
 	 * queue_log line that carries it). */
 	if (ev->caller[0] == '\0' && c)
@@ -1589,6 +1736,16 @@ handle(struct run *run, struct qn_event *ev)
 			call_end(run, c);
 		c = NULL;
 		break;
+	case QN_WITHDRAW:
+		/* Taken out of the queue (AMI QueueWithdrawCaller), to be
+		 * served elsewhere: it leaves the line, with no message. */
+		if (c) {
+			if (c->connected && q->busy > 0)
+				q->busy--;
+			call_end(run, c);
+		}
+		c = NULL;
+		break;
 	case QN_ABANDON:
 	case QN_TIMEOUT:
 	case QN_MISSED:
@@ -1618,12 +1775,20 @@ handle(struct run *run, struct qn_event *ev)
 	fire_due(run);	/* a follow-up with no delay goes now */
 }
 
+#define STALE_MS (12 * 3600 * 1000LL)	/* a call with no end line */
+#define SWEEP_MS (10 * 60 * 1000LL)	/* how often to look for them */
+
 /* Forgets calls with no end line for 12 hours (a lost line must not hold
- * memory or a queue position for ever). */
+ * memory or a queue position for ever); by the clock, every 10 minutes
+ * of it, so a quiet stream sweeps as often as a busy one. */
 static void
 sweep(struct run *run)
 {
-	cx_ms old = run->clock - 12 * 3600 * 1000LL;
+	cx_ms old = run->clock - STALE_MS;
+
+	if (run->swept && run->clock - run->swept < SWEEP_MS)
+		return;
+	run->swept = run->clock;
 
 	if (run->db) {
 		char *sql = cx_xasprintf("DELETE FROM queue_calls WHERE "
@@ -1685,7 +1850,9 @@ line_in(struct run *run, const char *line, size_t len)
 	if (k == 0)
 		return;
 	if (run->o->from == FROM_ASTERISK) {
-		rc = qn_asterisk_parse(line, len, run->callback_key, &ev, &why);
+		/* EXITWITHKEY's key is matched in handle(), by the queue's
+		 * callback_key: the parser makes every key an abandon. */
+		rc = qn_asterisk_parse(line, len, NULL, &ev, &why);
 	} else {
 		o = json_loadb(line, len, 0, &jerr);
 		if (o == NULL || !json_is_object(o)) {
@@ -1707,8 +1874,6 @@ line_in(struct run *run, const char *line, size_t len)
 		return;
 	}
 	handle(run, &ev);
-	if ((run->lineno & 0xffff) == 0)
-		sweep(run);
 }
 
 /* SQLite's own checkpoints run inside a COMMIT, between an event and
@@ -1801,6 +1966,7 @@ loop(struct run *run)
 
 				run->clock += m - run->mono_at;
 				run->mono_at = m;
+				sweep(run);
 				fire_due(run);
 				sync_out(run);
 			}
@@ -1861,6 +2027,12 @@ main(int argc, char *argv[])
 	    &err) != 0)
 		cx_die(NULL, "%s", err);
 	run.qdef = cx_config_get(run.cfg, "queue", NULL);
+	run.region = o.region;
+	if (run.region == NULL)
+		run.region = qget(&run, NULL, "region");
+	if (run.region && cx_phone_cc(run.region) == 0)
+		cx_die(NULL, "region: '%s' is not a known country code",
+		    run.region);
 	for (const struct cx_section *s = NULL; (s = cx_config_next(run.cfg,
 	    "queue", s)) != NULL; ) {
 		struct policy p;
@@ -1868,23 +2040,13 @@ main(int argc, char *argv[])
 		if (cx_section_check(s, queue_keys, &err) != 0)
 			cx_die(NULL, "%s", err);
 		policy_load(&run, s, &p);	/* dies on a bad value */
+		dnn_of(&run, &p);		/* ... or a bad list */
 	}
-	run.region = o.region;
-	if (run.region == NULL)
-		run.region = qget(&run, NULL, "region");
-	if (run.region && cx_phone_cc(run.region) == 0)
-		cx_die(NULL, "region: '%s' is not a known country code",
-		    run.region);
 	run.home_lang = run.region == NULL ? "en" :
 	    strcmp(run.region, "CN") == 0 ? "zh-CN" :
 	    strcmp(run.region, "TW") == 0 ? "zh-TW" :
 	    strcmp(run.region, "HK") == 0 ? "zh-HK" :
 	    strcmp(run.region, "MO") == 0 ? "zh-MO" : "en";
-	run.callback_key = run.qdef ? cx_section_get(run.qdef,
-	    "callback_key") : NULL;
-	if (run.callback_key == NULL)
-		run.callback_key = "1";
-	load_dnn(&run);
 	run.st = cx_state_open(o.common.state, &err);
 	if (run.st == NULL)
 		cx_die(NULL, "%s", err);
@@ -1934,7 +2096,7 @@ main(int argc, char *argv[])
 	ht_free(&run.agents, free);
 	ht_free(&run.pending, pend_free);
 	ht_free(&run.cool, free);
-	ht_free(&run.dnn, NULL);
+	ht_free(&run.dnnf, dnn_free);
 	ht_free(&run.tzc, free);
 	free(run.out);
 	free(run.fresh);

@@ -17,12 +17,15 @@
 #include "cx.h"
 
 /* What an event means to queue-notify.  The first eight are cxkit's
- * queue events (written by --events); the agent kinds feed the estimate
- * only; QN_OTHER passes by (RINGNOANSWER, QUEUESTART, custom events). */
+ * queue events (written by --events); QN_WITHDRAW (Asterisk's WITHDRAW:
+ * taken out of the queue by the PBX) ends a call with no message and no
+ * cxkit event; the agent kinds feed the estimate only; QN_OTHER passes
+ * by (RINGNOANSWER, QUEUESTART, custom events). */
 enum qn_kind {
 	QN_NONE = 0,
 	QN_ENTER, QN_POSITION, QN_ABANDON, QN_TIMEOUT, QN_CONNECT,
 	QN_COMPLETE, QN_MISSED, QN_CALLBACK,
+	QN_WITHDRAW,
 	QN_AGENT_ON,		/* logged in / added to the queue */
 	QN_AGENT_OFF,		/* logged off / removed from the queue */
 	QN_AGENT_PAUSE, QN_AGENT_UNPAUSE,
@@ -88,18 +91,36 @@ long qn_ewma(long old, long sample);
 
 /* How an estimate was made (documented in queue-notify(1)). */
 enum qn_method { QN_EST_NONE, QN_EST_PBX, QN_EST_AGENTS, QN_EST_ERLANG,
-	QN_EST_HOLDTIME };
+	QN_EST_HOLDTIME, QN_EST_STAFFED };
 const char *qn_method_name(enum qn_method m);
 
 /* What the stream shows about one queue, for the estimate. */
 struct qn_qstats {
 	int agents;		/* logged in and not paused (-1 unknown) */
+	int staffed;		/* the last non-zero count of agents, 0 none */
 	int busy;		/* talking */
 	long aht;		/* moving average handle time (s) */
 	long holdtime;		/* moving average hold time (s), -1 none */
 	double lambda;		/* arrivals a second, recent */
 	int cfg_agents;		/* [queue] agents, 0 none */
 };
+
+/* The queue's service by Erlang C, from what the stream shows: lambda,
+ * AHT, and N = the agents available (else [queue] agents). */
+struct qn_service {
+	double lambda, load;	/* arrivals a second; A = lambda * AHT */
+	double p_wait;		/* P(wait), 1 when A >= N */
+	double asa;		/* average speed of answer (s), -1 when A >= N */
+	double sl;		/* share answered within the target's t */
+	int agents;		/* N */
+	int needed;		/* the fewest agents that meet the target, -1 */
+};
+
+/* Fills *sv for answering share target (0..1] within t seconds; -1 when
+ * the arrival rate, AHT or N is not known (N = 0 is known: everyone is
+ * away, nothing is answered). */
+int qn_service(const struct qn_qstats *q, double target, double t,
+    struct qn_service *sv);
 
 /* The expected wait (s) of the caller at position (1 = next), or -1;
  * *method says which way. */

@@ -64,7 +64,8 @@ golden() {
 	config '[queue]
 wait_position = 0
 wait_minutes = 5
-cooldown = 0'
+cooldown = 0
+wait_interval = 0'
 	run_in '{"ts":"2025-10-09T02:00:00Z","event":"enter","call_id":"c1","queue":"q","caller":"+8613800138000","position":3,"ewt_s":1200,"topic":"refund"}
 {"ts":"2025-10-09T02:00:01Z","event":"ringing","call_id":"c1"}
 {"ts":"2025-10-09T02:00:02Z","event":"enter","call_id":"c2","queue":"q","caller":"+8613800138001","position":"two"}
@@ -99,6 +100,208 @@ wait_minutes = 1'
 	expect_eq "$status" 0
 	expect_eq "$(jqo -c '[.queue.queue, .queue.ewt_s, .queue.ewt_method]' | tr '\n' ' ')" \
 	    '["q",120,"agents"] ["erl",60,"erlang"] '
+}
+
+@test "every agent paused or logged off: the estimate is the floor at the last staffing, never the hold-time average" {
+	config '[queue]
+aht = 300
+quiet_hours = none'
+	run_in '{"ts":"2025-10-09T02:00:00Z","event":"agent","agent":"a1","queue":"q","state":"login"}
+{"ts":"2025-10-09T02:00:00Z","event":"agent","agent":"a2","queue":"q","state":"login"}
+{"ts":"2025-10-09T02:00:00Z","event":"agent","agent":"a3","queue":"q","state":"login"}
+{"ts":"2025-10-09T02:00:01Z","event":"connect","call_id":"x1","queue":"q","caller":"+8613800138000","agent":"a1","wait_s":1}
+{"ts":"2025-10-09T02:01:00Z","event":"agent","agent":"a1","queue":"q","state":"pause"}
+{"ts":"2025-10-09T02:01:00Z","event":"agent","agent":"a2","queue":"q","state":"logoff"}
+{"ts":"2025-10-09T02:01:00Z","event":"agent","agent":"a3","queue":"q","state":"pause"}
+{"ts":"2025-10-09T02:02:00Z","event":"enter","call_id":"c1","queue":"q","caller":"+8613800138001","position":1}
+{"ts":"2025-10-09T02:02:01Z","event":"enter","call_id":"c2","queue":"q","caller":"+8613800138002","position":2}
+{"ts":"2025-10-09T02:03:00Z","event":"agent","agent":"b1","queue":"p","state":"pause"}
+{"ts":"2025-10-09T02:03:01Z","event":"connect","call_id":"y1","queue":"p","caller":"+8613800138003","wait_s":1}
+{"ts":"2025-10-09T02:03:02Z","event":"enter","call_id":"c3","queue":"p","caller":"+8613800138004","position":5}
+' queue-notify -n
+	expect_eq "$status" 0
+	# q: the last staffing seen was 1 agent (a3, before it paused): the
+	# 2nd in line waits at least 2 * 300 / 1 s, which reaches the 10
+	# minutes (the hold-time average, 1 s, would say nothing); the 1st,
+	# 300 s, stays under them.  p: no agent was ever available and no
+	# [queue] agents: no estimate, a notice by position only.
+	expect_eq "$(jqo -c '[.id, .template, .vars.ewt_min, .queue.ewt_s, .queue.ewt_method]' | tr '\n' ' ')" \
+	    '["qn:wait:c2:1","queue_wait",10,600,"staffed"] ["qn:wait:c3:1","queue_position",null,null,null] '
+}
+
+# enters N GAP QUEUE START: N cxkit enter events GAP seconds apart from
+# Unix time START, each from its own caller.
+enters() {
+	for i in $(seq 0 $(($1 - 1))); do
+		printf '{"ts":"%s","event":"enter","call_id":"%s%d","queue":"%s","caller":"+86138%08d"}\n' \
+		    "$(date -u -d @$(($4 + i * $2)) +%FT%TZ)" "$3" "$i" "$3" \
+		    $(($4 - 1760000000 + i))
+	done
+}
+
+@test "service level by Erlang C, through the program: domain.md's worked example and its second check" {
+	config '[queue]
+wait_position = 1
+quiet_hours = none
+aht = 180
+[queue q14]
+agents = 14
+[queue q13]
+agents = 13
+[queue big]
+aht = 240
+service_level = 80/15'
+	# 100 calls in 30 minutes (one each 18 s), AHT 180 s: A = 10 E.
+	{ enters 33 18 q14 1760000000; enters 33 18 q13 1760001000
+	  # 360 calls in 30 minutes, AHT 240 s, 55 agents logged in: A = 48.
+	  for i in $(seq 1 55); do
+		printf '{"ts":"2025-10-09T09:00:00Z","event":"agent","agent":"a%d","queue":"big","state":"login"}\n' "$i"
+	  done
+	  enters 33 5 big 1760004000; } > "$T/in"
+	run queue-notify -n < "$T/in"
+	expect_eq "$status" 0
+	# The last notice of each queue: the rate over its last 32 calls.
+	expect_eq "$(jq -c 'select(.queue.call_id=="q1432") | .queue.service_level' <<< "$output")" \
+	    '{"target":"80/20","arrivals_h":200,"aht_s":180,"agents":14,"p_wait_pct":17,"asa_s":8,"expected_pct":88,"met":true,"agents_needed":14}'
+	expect_eq "$(jq -c 'select(.queue.call_id=="q1332") | .queue.service_level' <<< "$output")" \
+	    '{"target":"80/20","arrivals_h":200,"aht_s":180,"agents":13,"p_wait_pct":29,"asa_s":17,"expected_pct":79,"met":false,"agents_needed":14}'
+	expect_eq "$(jq -c 'select(.queue.call_id=="big32") | .queue.service_level' <<< "$output")" \
+	    '{"target":"80/15","arrivals_h":720,"aht_s":240,"agents":55,"p_wait_pct":24,"asa_s":8,"expected_pct":84,"met":true,"agents_needed":55}'
+	config '[queue]
+service_level = 80'
+	run_in '' queue-notify
+	expect_eq "$status" 2
+	[[ $stderr_out == *"service_level: '80' is not PERCENT/SECONDS (e.g. 80/20)"* ]]
+}
+
+@test "with the default cooldown, a growing estimate still notices again: past the margin, at most every wait_interval" {
+	config '[queue]
+quiet_hours = none'
+	ag() { printf '{"ts":"2025-10-09T02:%s:00Z","event":"agent","agent":"a%d","queue":"q","state":"%s"}\n' "$1" "$2" "$3"; }
+	{ for i in 1 2 3 4; do
+		ag 00 $i login
+		printf '{"ts":"2025-10-09T02:00:00Z","event":"connect","call_id":"x%d","queue":"q","caller":"+861380013810%d","agent":"a%d"}\n' $i $i $i
+	  done
+	  printf '{"ts":"2025-10-09T02:01:00Z","event":"enter","call_id":"c1","queue":"q","caller":"+8613800138001","position":14}\n'
+	  ag 07 1 logoff; ag 07 2 logoff; ag 08 3 logoff
+	  printf '{"ts":"2025-10-09T02:14:00Z","event":"position","call_id":"c1","position":14}\n'
+	} > "$T/in"
+	run queue-notify --skipped "$T/sk" < "$T/in"
+	expect_eq "$status" 0
+	# 14th with 4 agents busy at the default AHT 180 s: 630 s.  6 minutes
+	# later 2 of them have gone: 1260 s, up by more than the 5-minute
+	# margin, so a 2nd notice within the 30-minute cooldown.  A minute
+	# later the last but one goes (2520 s): held, as 5 minutes have not
+	# passed since the 2nd; the next event of the call, at 02:14, sends it.
+	expect_eq "$(jq -c '[.id, .ts, .queue.ewt_s]' <<< "$output" | tr '\n' ' ')" \
+	    '["qn:wait:c1:1","2025-10-09T02:01:00Z",630] ["qn:wait:c1:2","2025-10-09T02:07:00Z",1260] ["qn:wait:c1:3","2025-10-09T02:14:00Z",2520] '
+	expect_eq "$(jq -c '[.ts, .queue.skipped]' "$T/sk")" '["2025-10-09T02:08:00Z","wait_interval"]'
+}
+
+@test "Asterisk WITHDRAW: the call leaves the queue, those behind move up, no message" {
+	config '[defaults]
+region = CN
+[queue]
+aht = 300
+wait_position = 0
+abandon_delay = 0
+quiet_hours = none'
+	printf '%s\n' '1760000000|MANAGER|support|PJSIP/1|ADDMEMBER|' \
+	    '1760000000|MANAGER|support|PJSIP/2|ADDMEMBER|' \
+	    '1760000001|x1|support|NONE|ENTERQUEUE||13800138091|1' \
+	    '1760000002|x1|support|PJSIP/1|CONNECT|1|x1.b|1' \
+	    '1760000003|x2|support|NONE|ENTERQUEUE||13800138092|1' \
+	    '1760000004|x2|support|PJSIP/2|CONNECT|1|x2.b|1' \
+	    '1760000010|c1|support|NONE|ENTERQUEUE||13800138001|1' \
+	    '1760000011|c2|support|NONE|ENTERQUEUE||13800138002|2' \
+	    '1760000012|c3|support|NONE|ENTERQUEUE||13800138003|3' \
+	    '1760000030|c1|support|NONE|WITHDRAW|1|1|20|to-callback' \
+	    '1760000040|NONE|support|PJSIP/2|PAUSE|Break' > "$T/log"
+	queue-notify --from asterisk --skipped "$T/sk" < "$T/log" > "$T/out"
+	# With 1 agent left at AHT 300 s: c2, now 1st, 300 s; c3, now 2nd,
+	# 600 s, the 10 minutes.  Had c1 stayed, c2 and c3 would be 2nd and
+	# 3rd (600 s, 900 s) and c1 would wait for ever.
+	expect_eq "$(jq -c '[.id, .vars.position, .queue.ewt_s]' "$T/out")" '["qn:wait:c3:1",2,600]'
+	expect_eq "$(cat "$T/sk")" ''
+	expect_eq "$(sqlite3 "$CXKIT_STATE" 'SELECT group_concat(call_id) FROM queue_calls')" 'c2,c3'
+}
+
+@test "a call with no end line is forgotten after 12 hours of the clock, however few lines came since" {
+	config '[queue]
+quiet_hours = none'
+	run_in '{"ts":"2025-10-09T00:00:00Z","event":"enter","call_id":"lost","queue":"q","caller":"+8613800138001"}
+{"ts":"2025-10-09T11:00:00Z","event":"enter","call_id":"a","queue":"q","caller":"+8613800138002"}
+{"ts":"2025-10-09T13:00:00Z","event":"enter","call_id":"b","queue":"q","caller":"+8613800138003"}
+' queue-notify --events "$T/ev"
+	expect_eq "$status" 0
+	# At 11:00 the lost call is still ahead; at 13:00 it is gone.
+	expect_eq "$(jq -c '[.call_id, .position]' "$T/ev" | tr '\n' ' ')" \
+	    '["lost",1] ["a",2] ["b",2] '
+	expect_eq "$(sqlite3 "$CXKIT_STATE" 'SELECT group_concat(call_id) FROM queue_calls')" 'a,b'
+}
+
+@test "a timeout's wait: the event's, else from the entry, else a template without it (sms-send renders every one)" {
+	export CXKIT_TEMPLATES=$TOP/examples/templates
+	config '[queue]
+timeout_delay = 0
+quiet_hours = none'
+	run_in '{"ts":"2025-10-09T02:00:00Z","event":"enter","call_id":"c1","queue":"q","caller":"+8613800138001"}
+{"ts":"2025-10-09T02:04:30Z","event":"timeout","call_id":"c1","queue":"q"}
+{"ts":"2025-10-09T02:05:00Z","event":"timeout","call_id":"c2","queue":"q","caller":"+8613800138002"}
+{"ts":"2025-10-09T02:06:00Z","event":"timeout","call_id":"c3","queue":"q","caller":"+8613800138003","wait_s":600}
+' queue-notify
+	expect_eq "$status" 0
+	expect_eq "$(jqo -c '[.id, .template, .vars.wait_min]' | tr '\n' ' ')" \
+	    '["qn:timeout:c1","queue_timeout",5] ["qn:timeout:c2","queue_timeout_nowait",null] ["qn:timeout:c3","queue_timeout",10] '
+	printf '%s\n' "$output" | sms-send -q > "$T/res"
+	expect_eq "$(jq -r .sms.status "$T/res" | sort -u)" outbox
+}
+
+@test "[queue NAME]: its own do_not_notify list and callback_key; opt-outs of the via's channel" {
+	printf '+8613800138001\n' > "$T/dnn-all"
+	printf '+8613800138002\n' > "$T/dnn-vip"
+	config "[defaults]
+region = CN
+[provider wx]
+type = wecom-robot
+[queue]
+abandon_delay = 0
+quiet_hours = none
+do_not_notify = $T/dnn-all
+[queue vip]
+do_not_notify = $T/dnn-vip
+callback_key = 2
+[queue im]
+via = wx"
+	printf '%s\n' '1760000000|a1|support|NONE|ENTERQUEUE||13800138002|1' \
+	    '1760000001|a1|support|NONE|ABANDON|1|1|1' \
+	    '1760000002|a2|vip|NONE|ENTERQUEUE||13800138002|1' \
+	    '1760000003|a2|vip|NONE|ABANDON|1|1|1' \
+	    '1760000004|a3|vip|NONE|ENTERQUEUE||13800138001|1' \
+	    '1760000005|a3|vip|NONE|ABANDON|1|1|1' \
+	    '1760000006|k1|vip|NONE|ENTERQUEUE||13800138003|1' \
+	    '1760000007|k1|vip|NONE|EXITWITHKEY|1|1|1|1' \
+	    '1760000008|k2|vip|NONE|ENTERQUEUE||13800138004|1' \
+	    '1760000009|k2|vip|NONE|EXITWITHKEY|2|1|1|1' \
+	    '1760000010|k3|support|NONE|ENTERQUEUE||13800138005|1' \
+	    '1760000011|k3|support|NONE|EXITWITHKEY|1|1|1|1' > "$T/log"
+	queue-notify --from asterisk --skipped "$T/sk" < "$T/log" > "$T/out"
+	# support uses [queue]'s list (…001 is on it, …002 is not), vip its
+	# own (…002 is on it, …001 is not); in vip key 2 asks for a callback
+	# and key 1 is an abandon, in support key 1 is the callback.
+	expect_eq "$(jq -c '[.id, .to]' "$T/out" | tr '\n' ' ')" \
+	    '["qn:abandon:a1","+8613800138002"] ["qn:abandon:a3","+8613800138001"] ["qn:abandon:k1","+8613800138003"] '
+	expect_eq "$(jq -c '[.queue.call_id, .queue.skipped]' "$T/sk")" '["a2","do_not_notify"]'
+	# A caller who opted out of IM (and not of SMS) gets nothing from a
+	# queue whose via is an IM provider.
+	sqlite3 "$CXKIT_STATE" "INSERT INTO optout VALUES ('+8613800138006', 'im', 0, 'test')"
+	printf '%s\n' '1760000020|i1|im|NONE|ENTERQUEUE||13800138006|1' \
+	    '1760000021|i1|im|NONE|ABANDON|1|1|1' \
+	    '1760000022|s1|support|NONE|ENTERQUEUE||13800138006|1' \
+	    '1760000023|s1|support|NONE|ABANDON|1|1|1' > "$T/log2"
+	queue-notify --from asterisk --skipped "$T/sk2" < "$T/log2" > "$T/out2"
+	expect_eq "$(jq -c '[.id, .via]' "$T/out2")" '["qn:abandon:s1",null]'
+	expect_eq "$(jq -c '[.queue.call_id, .queue.skipped]' "$T/sk2")" '["i1","opted_out"]'
 }
 
 @test "FreeSWITCH mod_callcenter: a caller who breaks out gets a follow-up after the delay" {
@@ -201,7 +404,7 @@ topic = 退款'
 	expect_eq "$rc" 0
 	expect_eq "$(jq -r .sms.status "$T/res" | sort -u)" outbox
 	expect_eq "$(jq -r .text "$T/outbox/sms.ndjson" | head -2 | tr '\n' '|')" \
-	    '您前面还有1位。回复1转微信客服，无需继续等待。|You are number 2 in line. Reply 1 to continue on WeChat instead of waiting.|'
+	    '您目前排在第1位。回复1转微信客服，无需继续等待。|You are number 2 in line. Reply 1 to continue on WeChat instead of waiting.|'
 }
 
 @test "usage and configuration errors: exit 2 naming the option or file:line" {

@@ -104,6 +104,67 @@ simulate(int n, double aht, int k, int trials)
 	return sum / trials;
 }
 
+/* A FIFO queue with n agents, Poisson arrivals at lam a second and
+ * exponential handle times of mean aht: each caller takes the agent
+ * free first.  The share answered within t, and the mean wait. */
+static void
+simulate_mmn(int n, double lam, double aht, double t, int calls,
+    double *sl, double *asa)
+{
+	double free_at[64] = { 0 }, now = 0, sum = 0;
+	int within = 0;
+
+	srand48(7);
+	for (int c = 0; c < calls; c++) {
+		int m = 0;
+		double start, w;
+
+		now += -log(1 - drand48()) / lam;
+		for (int i = 1; i < n; i++)
+			if (free_at[i] < free_at[m])
+				m = i;
+		start = free_at[m] > now ? free_at[m] : now;
+		w = start - now;
+		free_at[m] = start - aht * log(1 - drand48());
+		sum += w;
+		within += w <= t;
+	}
+	*sl = (double)within / calls;
+	*asa = sum / calls;
+}
+
+static void
+service(void)
+{
+	struct qn_qstats q = { .agents = -1, .aht = 180, .holdtime = -1,
+	    .lambda = 100.0 / 1800, .cfg_agents = 14 };
+	struct qn_service sv;
+	double sl, asa;
+
+	ok(qn_service(&q, 0.8, 20, &sv) == 0 && near(sv.load, 10, 1e-9) &&
+	    sv.agents == 14 && near(sv.p_wait, 0.1741, 0.00005) &&
+	    near(sv.asa, 7.8, 0.05) && near(sv.sl, 0.8884, 0.00005) &&
+	    sv.needed == 14, "the queue's service: [queue] agents = 14, "
+	    "100 calls / 30 min, AHT 180 s: 88.84 %% in 20 s, 14 needed");
+	simulate_mmn(14, 100.0 / 1800, 180, 20, 400000, &sl, &asa);
+	ok(near(sl, sv.sl, 0.01) && near(asa, sv.asa, 0.5), "a simulated "
+	    "queue agrees: %.2f %% in 20 s, ASA %.1f s", sl * 100, asa);
+	q.agents = 13;		/* the stream's agents win */
+	ok(qn_service(&q, 0.8, 20, &sv) == 0 && sv.agents == 13 &&
+	    near(sv.sl, 0.7956, 0.00005) && sv.needed == 14,
+	    "13 agents on the stream: 79.56 %%, 14 needed");
+	q.agents = 0;
+	ok(qn_service(&q, 0.8, 20, &sv) == 0 && sv.p_wait == 1 &&
+	    sv.asa < 0 && sv.sl == 0 && sv.needed == 14,
+	    "everyone away: nothing answered");
+	q.lambda = 0;
+	ok(qn_service(&q, 0.8, 20, &sv) == -1, "no arrival rate: unknown");
+	q.lambda = 0.1;
+	q.agents = -1;
+	q.cfg_agents = 0;
+	ok(qn_service(&q, 0.8, 20, &sv) == -1, "no agents known: unknown");
+}
+
 static void
 estimate(void)
 {
@@ -132,7 +193,20 @@ estimate(void)
 	q.lambda = 1.0 / 60;	/* A = 2 E */
 	is_int(qn_estimate(&q, 0, &m), 60, "position unknown: Erlang C "
 	    "conditional wait AHT/(N-A) = 60 s");
+	q.agents = 0;		/* the queue's agents are all paused */
+	q.staffed = 3;
+	q.aht = 240;
+	is_int(qn_estimate(&q, 3, &m), 240, "no agent available: the floor "
+	    "at the last staffing, 3*240/3");
+	is_str(qn_method_name(m), "staffed", "method: staffed");
+	q.staffed = 0;
+	is_int(qn_estimate(&q, 2, &m), 120, "never staffed: [queue] agents, "
+	    "2*240/4");
 	q.cfg_agents = 0;
+	is_int(qn_estimate(&q, 2, &m), -1, "never staffed, no [queue] "
+	    "agents: no estimate, not the hold-time average");
+	is_str(qn_method_name(m), "none", "method: none");
+	q.agents = -1;
 	q.holdtime = -1;
 	is_int(qn_estimate(&q, 3, &m), -1, "nothing known: no estimate");
 	is_str(qn_method_name(m), "none", "method: none");
@@ -185,6 +259,11 @@ queue_log(void)
 	ok(parse("1700000500|1700000200.130|support|NONE|EXITWITHTIMEOUT|1|1|"
 	    "300", &ev, &why) == 0 && ev.kind == QN_TIMEOUT &&
 	    ev.wait_s == 300, "EXITWITHTIMEOUT");
+	ok(parse("1700000500|1700000200.130|support|NONE|WITHDRAW|2|3|40|"
+	    "moved to callback", &ev, &why) == 0 && ev.kind == QN_WITHDRAW &&
+	    ev.position == 2 && ev.wait_s == 40, "WITHDRAW: the call leaves");
+	ok(parse("1700000500|NONE|support|NONE|WITHDRAW|2|3|40", &ev, &why) ==
+	    -1, "WITHDRAW without a call id is rejected");
 	ok(parse("1699999990|NONE|NONE|NONE|QUEUESTART|", &ev, &why) == 0 &&
 	    ev.kind == QN_OTHER, "QUEUESTART with a trailing '|' passes by");
 	ok(parse("1700001000|NONE|NONE|PJSIP/1004|UNPAUSEALL|", &ev, &why) ==
@@ -221,6 +300,7 @@ main(void)
 {
 	erlang();
 	ewma();
+	service();
 	estimate();
 	queue_log();
 	return tap_done();
