@@ -831,7 +831,6 @@ struct seen_batch {
 	json_t *links;		/* id -> status, for ts_link */
 	json_t *comments;	/* id -> the last remote comment's seq */
 	const char *cursor;
-	int save_cursor;
 };
 
 static int
@@ -854,7 +853,7 @@ save_tx(struct cx_state *st, void *arg)
 		if (ts_comment_hw_put(st, b->c->name, id,
 		    json_integer_value(v)) != 0)
 			return -1;
-	if (b->save_cursor && b->cursor &&
+	if (b->cursor &&
 	    cx_kv_put(st, "ticket-sync.cursor", b->c->name, b->cursor, 0) != 0)
 		return -1;
 	return 0;
@@ -952,8 +951,7 @@ pull(struct run *r)
 		cursor = cx_kv_get(r->c.st, "ticket-sync.cursor", r->c.name);
 	for (;;) {
 		struct ts_pull p = { 0 };
-		struct seen_batch b = { &r->c, seen, links, comments, NULL,
-		    !replay };
+		struct seen_batch b = { &r->c, seen, links, comments, NULL };
 
 		if (r->c.be->pull(&r->c, cursor, since, &p, &e) != 0) {
 			cx_err(NULL, "pull: %s", e.msg);
@@ -1032,7 +1030,10 @@ pull(struct run *r)
 		}
 		crash_hook("after-write");
 		b.cursor = p.cursor;
-		if (cx_state_tx(r->c.st, save_tx, &b) != 0) {
+		/* A replay leaves the state as it was: the cursor, and the
+		 * statuses and comments seen, are the normal pulls' own, or
+		 * the next one would take the replayed changes as seen. */
+		if (!replay && cx_state_tx(r->c.st, save_tx, &b) != 0) {
 			cx_err(NULL, "pull: cannot save the cursor: the next "
 			    "pull repeats these events");
 			cx_status_fatal();

@@ -122,3 +122,27 @@ timeout = 5"
 	expect_eq "$(jqo -r .ticket.error.code)" not_found
 	[[ $stderr_out == *"rm: issue 1: not found"* ]]
 }
+
+@test "a --since replay moves nothing: the next pull still has the changes" {
+	rm_start
+	run_in '{"channel":"sms","from":"+8613800138001","text":"a"}
+{"channel":"sms","from":"+8613800138002","text":"b"}
+' ticket-sync push -q
+	run ticket-sync pull
+	expect_eq "$(printf '%s\n' "$output" | jq -r .event | tr '\n' ' ')" "ticket.created ticket.created "
+	state() { sqlite3 "$CXKIT_STATE" "SELECT ns, key, value FROM kv WHERE ns LIKE 'ticket-sync.c%' ORDER BY 1, 2; SELECT * FROM ts_seen ORDER BY 1, 2"; }
+	before=$(state)
+	curl -fsS -X POST "$RM/_mock/touch?id=1&status_id=3" >/dev/null
+	curl -fsS -X POST "$RM/_mock/note?id=2&uid=2&user=Wang&notes=on%20its%20way" >/dev/null
+	run ticket-sync pull --since 2000-01-01T00:00:00Z
+	expect_eq "$status" 0
+	expect_eq "$(printf '%s\n' "$output" | jq -r '.event + ":" + .ticket.id' | tr '\n' ' ')" \
+	    "ticket.solved:1 ticket.updated:2 ticket.comment:2 "
+	expect_eq "$(state)" "$before"
+	run ticket-sync pull
+	expect_eq "$status" 0
+	expect_eq "$(printf '%s\n' "$output" | jq -r '[.event, .ticket.id, .ticket.prev_status] | join(":")' | tr '\n' ' ')" \
+	    "ticket.solved:1:new ticket.updated:2:new ticket.comment:2:new "
+	run ticket-sync pull
+	expect_eq "$output" ""
+}

@@ -253,3 +253,28 @@ msgs() {
 	run ticket-sync pull
 	expect_eq "$output" ""
 }
+
+@test "a --since replay moves nothing: the next pull still has the changes" {
+	zd_start
+	run_in "$(msgs 1 2)
+" ticket-sync push -q
+	sleep 1.1
+	run ticket-sync pull
+	expect_eq "$(printf '%s\n' "$output" | jq -r .event | tr '\n' ' ')" "ticket.created ticket.created "
+	state() { sqlite3 "$CXKIT_STATE" "SELECT ns, key, value FROM kv WHERE ns LIKE 'ticket-sync.c%' ORDER BY 1, 2; SELECT * FROM ts_seen ORDER BY 1, 2"; }
+	before=$(state)
+	zd_ctl "touch?id=1&status=solved"
+	zd_ctl "comment?id=2&author=901&public=1&body=on%20its%20way"
+	sleep 1.1
+	run ticket-sync pull --since 2000-01-01T00:00:00Z
+	expect_eq "$status" 0
+	expect_eq "$(printf '%s\n' "$output" | jq -r '.event + ":" + .ticket.id' | tr '\n' ' ')" \
+	    "ticket.solved:1 ticket.updated:2 ticket.comment:2 "
+	expect_eq "$(state)" "$before"
+	run ticket-sync pull
+	expect_eq "$status" 0
+	expect_eq "$(printf '%s\n' "$output" | jq -r '[.event, .ticket.id, .ticket.prev_status] | join(":")' | tr '\n' ' ')" \
+	    "ticket.solved:1:new ticket.updated:2:new ticket.comment:2:new "
+	run ticket-sync pull
+	expect_eq "$output" ""
+}

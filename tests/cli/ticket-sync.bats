@@ -244,3 +244,17 @@ timeout = 2'
 	expect_eq "$(jqo -r '.ticket.action + ":" + (.ticket.id // "-")' | tr '\n' ' ')" \
 	    "none:- created:1 commented:1 "
 }
+
+@test "a --since replay moves nothing: the next pull still has the changes" {
+	run_in '{"channel":"sms","from":"+8613800138000","text":"a"}
+' ticket-sync push -q
+	run ticket-sync pull
+	expect_eq "$(printf '%s\n' "$output" | jq -r .event)" ticket.created
+	before=$(sqlite3 "$CXKIT_STATE" "SELECT value FROM kv WHERE ns='ticket-sync.cursor'")
+	ticket-sync update 1 --status solved >/dev/null
+	run ticket-sync pull --since 2000-01-01T00:00:00Z
+	expect_eq "$(printf '%s\n' "$output" | jq -r .event | tr '\n' ' ')" "ticket.created ticket.solved "
+	expect_eq "$(sqlite3 "$CXKIT_STATE" "SELECT value FROM kv WHERE ns='ticket-sync.cursor'")" "$before"
+	run ticket-sync pull
+	expect_eq "$(printf '%s\n' "$output" | jq -r .event)" ticket.solved
+}
