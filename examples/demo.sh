@@ -101,7 +101,7 @@ jq -c '{id, event, ticket: (.ticket | {id, prev_status, status})}' "$demo/events
 echo "a second pull: $(ticket-sync pull | wc -l) new events"
 
 say "Solved tickets ask for a rating (pull | jq | sms-send --template csat_ask)"
-jq -c 'select(.ticket.status == "solved") | .to = .ticket.customer.phone' \
+jq -c 'select(.event == "ticket.solved") | .to = .ticket.customer.phone' \
     "$demo/events.ndjson" | sms-send -q --template csat_ask |
     jq -c '{id, to, sms: .sms.status}'
 

@@ -402,6 +402,34 @@ open_ticket(struct run *r, long long cust, json_t **out, struct ts_err *e)
 	return 0;
 }
 
+/* After push's own write to a remote ticket (a customer's message, what
+ * was sent, a rating), whose update time it bumps: the ticket as it is
+ * now (new ref, or NULL when it cannot be read), and its new update time
+ * kept as seen, with the status last pulled, so that the next pull takes
+ * no event from ticket-sync's own write (a status changed by an agent
+ * meanwhile still comes).  The local backend logs no such change. */
+static json_t *
+own_write(struct run *r, const char *id)
+{
+	struct ts_err e = { 0 };
+	char *ost = NULL, *oupd = NULL;
+	const char *upd;
+	json_t *t;
+
+	if (r->c.be == &ts_local)
+		return NULL;
+	if (r->c.be->get(&r->c, id, &t, &e) != 0) {
+		ts_err_clear(&e);
+		return NULL;
+	}
+	upd = json_string_value(json_object_get(t, "updated_at"));
+	if (upd && ts_seen_get(r->c.st, r->c.name, id, &ost, &oupd) == 0)
+		ts_seen_put(r->c.st, r->c.name, id, ost, upd);
+	free(ost);
+	free(oupd);
+	return t;
+}
+
 /* Text of a record that describes a call, for the ticket. */
 static char *
 call_text(const json_t *rec, const char **subject_out)
@@ -488,13 +516,17 @@ open_or_update(struct run *r, long long cust, const struct ts_new *n,
 	if (t) {
 		const char *id = json_string_value(json_object_get(t, "id"));
 
+		json_t *now;
+
 		if (r->c.be->update(&r->c, id, n->body, n->public, 0,
 		    n->name ? n->name : "customer", NULL, -1, 0, e) != 0) {
 			json_decref(t);
 			return -1;
 		}
 		json_object_set_new(res, "action", json_string("updated"));
-		result_ticket(res, t);
+		now = own_write(r, id);
+		result_ticket(res, now ? now : t);
+		json_decref(now);
 		if (n->ref)
 			ts_link_put(r->c.st, r->c.name, id, cust, n->ref, NULL);
 		json_decref(t);
@@ -520,6 +552,18 @@ open_or_update(struct run *r, long long cust, const struct ts_new *n,
 	result_ticket(res, t);
 	json_decref(t);
 	return 0;
+}
+
+/* The result of a comment push wrote on ticket t (released). */
+static void
+commented(struct run *r, json_t *res, json_t *t)
+{
+	json_t *now = own_write(r, json_string_value(json_object_get(t,
+	    "id")));
+
+	result_ticket(res, now ? now : t);
+	json_decref(now);
+	json_decref(t);
 }
 
 static char *
@@ -611,7 +655,8 @@ push_one(struct run *r, json_t *rec)
 		}
 		if (r->c.be->update(&r->c, id, NULL, 0, 0, NULL, NULL,
 		    (int)json_integer_value(sc), (int)json_integer_value(sl),
-		    &e) != 0 || r->c.be->get(&r->c, id, &t, &e) != 0) {
+		    &e) != 0 || ((t = own_write(r, id)) == NULL &&
+		    r->c.be->get(&r->c, id, &t, &e) != 0)) {
 			free(id);
 			goto fail;
 		}
@@ -641,8 +686,7 @@ push_one(struct run *r, json_t *rec)
 			goto fail;
 		}
 		json_object_set_new(res, "action", json_string("commented"));
-		result_ticket(res, t);
-		json_decref(t);
+		commented(r, res, t);
 	} else if (iname || (!sent && cx_rec_str(rec, "text"))) {
 		const char *text = cx_rec_str(rec, "text");
 
@@ -680,8 +724,7 @@ push_one(struct run *r, json_t *rec)
 			goto fail;
 		}
 		json_object_set_new(res, "action", json_string("commented"));
-		result_ticket(res, t);
-		json_decref(t);
+		commented(r, res, t);
 	}
 out:
 	free(im);

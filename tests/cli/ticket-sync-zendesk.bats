@@ -278,3 +278,43 @@ msgs() {
 	run ticket-sync pull
 	expect_eq "$output" ""
 }
+
+@test "the documented CSAT flow asks each solved ticket once; ticket-sync's own writes are no change" {
+	zd_start
+	tmpl csat_ask 'Ticket {{ticket.id}} is resolved. Reply 1-9.'
+	run_in "$(msgs 1 2)
+" ticket-sync push -q
+	sleep 1.1
+	# README, ticket-sync(1), examples/demo.sh
+	csat() {
+		ticket-sync pull | jq -c 'select(.event=="ticket.solved") | .to = .ticket.customer.phone' |
+		    sms-send -q --template csat_ask >/dev/null
+	}
+	csat
+	# An agent solves ticket 1 and writes once more on it after.
+	zd_ctl "touch?id=1&status=solved"
+	sleep 1.1
+	zd_ctl "comment?id=1&author=901&public=1&body=Anything%20else%3F"
+	sleep 1.1
+	csat
+	expect_eq "$(jq -r '.to + " " + .text' "$T/outbox/sms.ndjson")" \
+	    "+8613800138001 Ticket 1 is resolved. Reply 1-9."
+	# The customer rates it, and writes on ticket 2: ticket-sync's own
+	# notes bump the tickets' update times but bring no event.
+	run_in '{"channel":"sms","from":"+8613800138001","text":"9","intent":{"name":"csat","entities":{"score":9,"scale":9}}}
+{"channel":"sms","from":"+8613800138002","text":"any news?"}
+' ticket-sync push -q
+	expect_eq "$(jqo -r .ticket.action | tr '\n' ' ')" "rated commented "
+	sleep 1.1
+	run ticket-sync pull
+	expect_eq "$status" 0
+	expect_eq "$output" ""
+	csat
+	expect_eq "$(wc -l < "$T/outbox/sms.ndjson")" 1
+	# An agent's change after them still comes.
+	zd_ctl "touch?id=2&status=pending"
+	sleep 1.1
+	run ticket-sync pull
+	expect_eq "$(printf '%s\n' "$output" | jq -r '[.event, .ticket.id, .ticket.prev_status, .ticket.status] | join(" ")')" \
+	    "ticket.updated 2 new pending"
+}
