@@ -67,6 +67,19 @@ ts_pull_ticket(struct ts_ctx *c, struct ts_pull *p, json_t *t)
 		json_decref(t);
 		return NULL;
 	}
+	if (p->once) {
+		char *k = cx_xasprintf("%s %s", json_string_value(
+		    json_object_get(t, "id")), upd);
+		json_t *v = json_object_get(p->once, k);
+
+		if (v != NULL) {	/* pulled already: its own string */
+			free(k);
+			json_decref(t);
+			return json_string_value(v);
+		}
+		json_object_set_new(p->once, k, json_string(upd));
+		free(k);
+	}
 	ts_pull_add(p, t, NULL, cx_xasprintf("%s:%s:%s", c->name,
 	    json_string_value(json_object_get(t, "id")), upd),
 	    cx_xstrdup(upd));
@@ -130,6 +143,7 @@ ts_pull_free(struct ts_pull *p)
 	}
 	free(p->v);
 	free(p->cursor);
+	json_decref(p->once);
 	memset(p, 0, sizeof *p);
 }
 
