@@ -297,14 +297,22 @@ result_error(json_t *res, struct ts_err *e)
 }
 
 /* Fills w from the record; e164 is w->phone's storage.  0, or -1 with
- * *e naming the field. */
+ * *e naming the field.  An inbound message names the customer by from
+ * (its to is ours); an outbound one (a message request of queue-notify,
+ * an sms-send or im-send result: to and no from) by to: a phone number,
+ * or for IM the user on the record's channel (else its via). */
 static int
 who_of(const json_t *rec, const char *region, struct ts_who *w,
     char e164[CX_PHONE_MAX], char **im, struct ts_err *e)
 {
 	const char *channel = cx_rec_str(rec, "channel");
 	const char *phone = NULL, *field = NULL, *why;
-	int sms_chan = channel == NULL || strcmp(channel, "sms") == 0;
+	const char *from = cx_rec_str(rec, "from"), *to = cx_rec_str(rec, "to");
+	int is_im = json_is_object(json_object_get(rec, "im"));
+	int sms_chan = !is_im && (channel == NULL ||
+	    strcmp(channel, "sms") == 0);
+	int outbound = to && (from == NULL || is_im ||
+	    json_is_object(json_object_get(rec, "sms")));
 
 	memset(w, 0, sizeof *w);
 	*im = NULL;
@@ -312,10 +320,9 @@ who_of(const json_t *rec, const char *region, struct ts_who *w,
 		field = "customer.phone";
 	else if ((phone = cx_rec_str(rec, "caller")) != NULL)
 		field = "caller";
-	else if (sms_chan && (phone = cx_rec_str(rec, "from")) != NULL)
+	else if (sms_chan && !outbound && (phone = from) != NULL)
 		field = "from";
-	else if (json_is_object(json_object_get(rec, "sms")) &&
-	    (phone = cx_rec_str(rec, "to")) != NULL)
+	else if (sms_chan && outbound && (phone = to) != NULL)
 		field = "to";
 	if (phone) {
 		if (cx_phone_e164(phone, region, e164, &why) != 0) {
@@ -326,8 +333,13 @@ who_of(const json_t *rec, const char *region, struct ts_who *w,
 		w->phone = e164;
 	}
 	w->member_id = cx_rec_str(rec, "customer.member_id");
-	if (!sms_chan && cx_rec_str(rec, "from")) {
-		*im = cx_xasprintf("%s:%s", channel, cx_rec_str(rec, "from"));
+	if (!sms_chan && !outbound && from) {
+		*im = cx_xasprintf("%s:%s", channel, from);
+		w->im = *im;
+	} else if (!sms_chan && outbound && (channel ||
+	    cx_rec_str(rec, "via"))) {
+		*im = cx_xasprintf("%s:%s", channel ? channel :
+		    cx_rec_str(rec, "via"), to);
 		w->im = *im;
 	}
 	w->name = cx_rec_str(rec, "customer.name");
@@ -336,8 +348,8 @@ who_of(const json_t *rec, const char *region, struct ts_who *w,
 		w->lang = cx_rec_str(rec, "lang");
 	if (!w->phone && !w->member_id && !w->im) {
 		ts_err_set(e, CX_E_MISSING_FIELD, 0, "no customer: the record "
-		    "needs customer.phone, customer.member_id, caller or "
-		    "from");
+		    "needs customer.phone, customer.member_id, caller, from, "
+		    "or to (a message sent)");
 		return -1;
 	}
 	return 0;
@@ -430,9 +442,10 @@ own_write(struct run *r, const char *id)
 	return t;
 }
 
-/* Text of a record that describes a call, for the ticket. */
+/* Text of a record that describes a call, for the ticket; phone: the
+ * caller's (E.164, or NULL), in full: the agent calls back. */
 static char *
-call_text(const json_t *rec, const char **subject_out)
+call_text(const json_t *rec, const char *phone, const char **subject_out)
 {
 	const char *ev = cx_rec_str(rec, "event");
 	const char *reason = cx_rec_str(rec, "queue.reason");
@@ -451,6 +464,8 @@ call_text(const json_t *rec, const char **subject_out)
 	    strcmp(reason, "wait") == 0 ? "Long wait in the queue" :
 	    "Abandoned call";
 	cx_buf_printf(&b, "%s", *subject_out);
+	if (phone)
+		cx_buf_printf(&b, " from %s", phone);
 	if (queue)
 		cx_buf_printf(&b, " (queue %s)", queue);
 	if (json_is_number(wait))
@@ -621,7 +636,7 @@ push_one(struct run *r, json_t *rec)
 	if (call) {
 		const char *s;
 
-		body = call_text(rec, &s);
+		body = call_text(rec, w.phone, &s);
 		if (sent) {
 			char *t = sent_text(rec), *both;
 

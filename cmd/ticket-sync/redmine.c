@@ -215,10 +215,12 @@ rm_create(struct ts_ctx *c, const struct ts_new *n, json_t **out,
     struct ts_err *e)
 {
 	json_t *req, *j;
+	char *body = ts_new_body(n);
 	int rv;
 
-	req = json_pack("{s{ssssss?}}", "issue", "project_id", c->queue,
-	    "subject", n->subject ? n->subject : "", "description", n->body);
+	req = json_pack("{s{ssssss}}", "issue", "project_id", c->queue,
+	    "subject", n->subject ? n->subject : "", "description", body);
+	free(body);
 	rv = rm_call(c, "POST", cx_xasprintf("%s/issues.json", c->url), req,
 	    "create", &j, e);
 	json_decref(req);

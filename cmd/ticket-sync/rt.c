@@ -560,13 +560,14 @@ rt_create(struct ts_ctx *c, const struct ts_new *n, json_t **out,
 {
 	json_t *req, *ans;
 	long status;
-	char id[32];
+	char id[32], *body = ts_new_body(n);
 	int rv;
 
 	*out = NULL;
 	req = json_pack("{ssssssss}", "Queue", c->queue ? c->queue :
 	    "General", "Subject", n->subject ? n->subject : "(no subject)",
-	    "Content", n->body ? n->body : "", "ContentType", "text/plain");
+	    "Content", body, "ContentType", "text/plain");
+	free(body);
 	rv = rt_send(c, "POST", cx_xasprintf("%s/REST/2.0/ticket", c->url),
 	    req, NULL, &status, &ans, e);
 	json_decref(req);

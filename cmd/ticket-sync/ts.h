@@ -196,6 +196,11 @@ json_t *ts_json_body(const struct cx_http_resp *resp, const char *what,
  * (pairs "from:to,..."); returns a static or borrowed string. */
 const char *ts_status_map(const struct ts_ctx *c, const char *defaults,
     const char *status);
+/* The text of a new ticket for a system that keeps no customer of its
+ * own (rt, redmine): n->body, then "Customer: NAME, phone +86...,
+ * member id M1" (the full number: agents call back from the ticket).
+ * Malloc'd. */
+char *ts_new_body(const struct ts_new *n);
 /* A malloc'd URL-encoded copy of s. */
 char *ts_urlenc(const char *s);
 /* 1 when status is solved or closed (or deleted). */

@@ -131,6 +131,29 @@ ts_comment_hw_put(struct cx_state *st, const char *backend, const char *id,
 	return rv;
 }
 
+char *
+ts_new_body(const struct ts_new *n)
+{
+	struct cx_buf b = { 0 };
+	const char *sep = "";
+
+	cx_buf_printf(&b, "%s", n->body ? n->body : "");
+	if (!n->name && !n->phone && !n->member_id)
+		return cx_buf_take(&b);
+	cx_buf_printf(&b, "%sCustomer: ", b.len ? "\n\n" : "");
+	if (n->name) {
+		cx_buf_printf(&b, "%s", n->name);
+		sep = ", ";
+	}
+	if (n->phone) {
+		cx_buf_printf(&b, "%sphone %s", sep, n->phone);
+		sep = ", ";
+	}
+	if (n->member_id)
+		cx_buf_printf(&b, "%smember id %s", sep, n->member_id);
+	return cx_buf_take(&b);
+}
+
 void
 ts_pull_free(struct ts_pull *p)
 {

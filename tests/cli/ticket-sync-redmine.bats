@@ -167,3 +167,18 @@ timeout = 5"
 	run ticket-sync pull
 	expect_eq "$output" ""
 }
+
+@test "push: a new issue carries the customer: full phone, name, member id; a missed call names the caller" {
+	rm_start
+	run_in '{"channel":"sms","from":"+8613800138001","text":"leaks","customer":{"name":"Zhang San","member_id":"M1001"}}
+{"event":"missed","call_id":"c9","queue":"support","caller":"+8613900139000","wait_s":12}
+' ticket-sync push -q
+	expect_eq "$status" 0
+	expect_eq "$(jq -r 'select(.method=="POST" and .path=="/issues.json") | .body.issue.description' "$T/rm.ndjson")" \
+	    "leaks
+
+Customer: Zhang San, phone +8613800138001, member id M1001
+Missed call from +8613900139000 (queue support) after 12 s.
+
+Customer: phone +8613900139000"
+}

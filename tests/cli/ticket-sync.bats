@@ -258,3 +258,26 @@ timeout = 2'
 	run ticket-sync pull
 	expect_eq "$(printf '%s\n' "$output" | jq -r .event)" ticket.solved
 }
+
+@test "push: a plain queue-notify request opens the caller's ticket, with the caller's number" {
+	run_in '{"id":"qn:abandon:c1","to":"+8613800138000","template":"queue_abandon","vars":{},"queue":{"reason":"abandon","call_id":"c1","queue":"support","wait_s":95}}
+{"id":"qn:wait:c2:1","to":"+8613900139000","template":"queue_wait","queue":{"reason":"wait","call_id":"c2","queue":"support"}}
+' ticket-sync push -q
+	expect_eq "$status" 0
+	expect_eq "$(jqo -r '.ticket.action + ":" + (.ticket.id // "-")' | tr '\n' ' ')" "created:1 none:- "
+	run ticket-sync show 1
+	expect_eq "$(printf '%s' "$output" | jq -r '.customer.phone + " | " + .comments[0].body')" \
+	    "+8613800138000 | Abandoned call from +8613800138000 (queue support) after 95 s."
+}
+
+@test "push: an im-send result finds the customer by channel and to" {
+	run_in '{"id":"in","channel":"wecom","from":"lisi","to":"corp","text":"refund?"}
+{"id":"out","channel":"wecom","to":"lisi","text":"We are on it","im":{"status":"sent","to":"lisi","provider":"wecom-app"}}
+{"id":"out2","via":"wecom","to":"lisi","text":"Any news?","im":{"status":"sent","to":"lisi","provider":"wecom-app"}}
+' ticket-sync push -q
+	expect_eq "$status" 0
+	expect_eq "$(jqo -r '.ticket.action + ":" + .ticket.id' | tr '\n' ' ')" "created:1 commented:1 commented:1 "
+	run ticket-sync show 1
+	expect_eq "$(printf '%s' "$output" | jq -r '.comments[1].body')" \
+	    "IM sent via wecom-app: We are on it"
+}
