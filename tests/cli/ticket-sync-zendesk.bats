@@ -318,3 +318,20 @@ msgs() {
 	expect_eq "$(printf '%s\n' "$output" | jq -r '[.event, .ticket.id, .ticket.prev_status, .ticket.status] | join(" ")')" \
 	    "ticket.updated 2 new pending"
 }
+
+@test "push: the customer's messages are the requester's comments (author_id), not the API agent's" {
+	zd_start
+	run_in "$(msgs 1 1)
+{\"to\":\"+8613800138001\",\"text\":\"We are on it\",\"sms\":{\"status\":\"sent\",\"provider\":\"outbox\"}}
+" ticket-sync push -q
+	expect_eq "$status" 0
+	expect_eq "$(jqo -r .ticket.action | tr '\n' ' ')" "created commented commented "
+	ticket-sync update 1 --comment "A technician comes tomorrow" >/dev/null
+	expect_eq "$(jq -c 'select(.method=="POST" and .path=="/api/v2/tickets.json") | .body.ticket | [.requester_id, .comment.author_id, .comment.public]' "$T/zd.ndjson")" \
+	    '[1,1,true]'
+	# the second message, what was sent (internal), the agent's reply
+	expect_eq "$(jq -c 'select(.method=="PUT") | .body.ticket.comment | [.author_id, .public]' "$T/zd.ndjson" | tr '\n' ' ')" \
+	    '[1,true] [null,false] [null,true] '
+	expect_eq "$(curl -fsS -u agent@example.com/token:zdtoken "$ZD/api/v2/tickets/1/comments.json" | jq -c '[.comments[].author_id]')" \
+	    '[1,1,900,900]'
+}
