@@ -108,8 +108,8 @@ jq -c 'select(.event == "ticket.solved") | .to = .ticket.customer.phone' \
 say "\"进度 W20251001\": ticket-sync lookup finds the ticket (for sms-send --template order_status)"
 printf '%s\n' '{"id":"in-6","channel":"sms","from":"+447700900123","text":"进度 W20251001"}' \
     '{"id":"in-7","channel":"sms","from":"+447700900123","text":"进度 W20259999"}' |
-    keyword-parse | { ticket-sync lookup -q || true; } |
-    jq -c '{id, ticket: (.ticket | {id, status, error: .error.code})}'
+    keyword-parse | { ticket-sync lookup -q --template-not-found order_status_not_found || true; } |
+    jq -c '{id, template, ticket: (.ticket | {id, status, error: .error.code})}'
 say "msg-recv: replies arrive as provider webhooks, and join the same flow"
 cat > "$demo/recv.ini" <<'R'
 [recv hook]

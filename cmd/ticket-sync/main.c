@@ -52,6 +52,7 @@ struct opts {
 	enum cmd cmd;
 	const char *id;
 	const char *via, *since, *region, *status, *comment, *author;
+	const char *tmpl_nf;
 	int private, all;
 };
 
@@ -64,6 +65,7 @@ enum {
 	OPT_AUTHOR,
 	OPT_PRIVATE,
 	OPT_ALL,
+	OPT_TEMPLATE_NF,
 };
 
 static const char args_doc[] =
@@ -96,6 +98,9 @@ static const struct argp_option options[] = {
 	  "cursor alone", 0 },
 	{ "status", OPT_STATUS, "STATUS", 0,
 	  "update: set the status; list: only tickets in STATUS", 0 },
+	{ "template-not-found", OPT_TEMPLATE_NF, "NAME", 0,
+	  "lookup: set the template of a record whose ticket or order is "
+	  "not found to NAME", 0 },
 	{ "via", OPT_VIA, "NAME", 0,
 	  "Use the backend of section [ticket NAME]", 0 },
 	{ 0 }
@@ -140,6 +145,9 @@ parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_STATUS:
 		o->status = arg;
 		break;
+	case OPT_TEMPLATE_NF:
+		o->tmpl_nf = arg;
+		break;
 	case OPT_VIA:
 		o->via = arg;
 		break;
@@ -169,6 +177,8 @@ parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "update needs --status or --comment");
 		if (o->since && o->cmd != C_PULL)
 			argp_error(state, "--since is for pull");
+		if (o->tmpl_nf && o->cmd != C_LOOKUP)
+			argp_error(state, "--template-not-found is for lookup");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -818,6 +828,10 @@ lookup_one(struct run *r, json_t *rec)
 	return res;
 fail:
 	free(id);
+	/* The template engine has no conditionals: an unknown order gets
+	 * its own template, which sms-send takes over its --template. */
+	if (r->o->tmpl_nf && strcmp(e.code, CX_E_NOT_FOUND) == 0)
+		cx_rec_set(rec, "template", json_string(r->o->tmpl_nf));
 	json_object_set_new(res, "action", json_string("lookup"));
 	if (json_object_get(res, "id") == NULL)
 		json_object_set_new(res, "id", json_null());

@@ -281,3 +281,26 @@ timeout = 2'
 	expect_eq "$(printf '%s' "$output" | jq -r '.comments[1].body')" \
 	    "IM sent via wecom-app: We are on it"
 }
+
+@test "lookup | sms-send --template order_status: a known order gets its status, --template-not-found answers an unknown one" {
+	cp "$TOP"/examples/templates/order_status*.txt "$T/templates/"
+	run_in '{"id":"m","channel":"sms","from":"+8613800138000","text":"refund W20251001","intent":{"name":"order_query","entities":{"order":"W20251001"}}}
+' ticket-sync push -q
+	ticket-sync update 1 --status solved >/dev/null
+	q='{"id":"q1","channel":"sms","from":"+8613800138000","to":"10690000","lang":"en","text":"status W20251001","intent":{"name":"order_query","entities":{"order":"W20251001"}}}
+{"id":"q2","channel":"sms","from":"+8613900139000","to":"10690000","lang":"zh","text":"进度 W1","intent":{"name":"order_query","entities":{"order":"W1"}}}'
+	# Without it, the template engine has no answer for a null ticket.id.
+	printf '%s\n' "$q" | ticket-sync lookup -q 2>/dev/null | jq -c '.to = .from' |
+	    sms-send -q -n --template order_status > "$T/dry" 2>/dev/null || true
+	expect_eq "$(jq -r '.sms.status + ":" + (.sms.error.code // "-")' "$T/dry" | tr '\n' ' ')" \
+	    "dry_run:- failed:template_var_missing "
+	# The flow of README and ticket-sync(1), with examples/templates.
+	printf '%s\n' "$q" | ticket-sync lookup -q --template-not-found order_status_not_found 2>/dev/null |
+	    jq -c '.to = .from' | sms-send -q --template order_status > "$T/sent"
+	expect_eq "$(jq -r '.template // "-"' "$T/sent" | tr '\n' ' ')" "- order_status_not_found "
+	expect_eq "$(jq -r '.to + " " + .text' "$T/outbox/sms.ndjson")" \
+	    "+8613800138000 Your request 1 (Message: refund W20251001) is solved. Reply with a question and an agent will answer.
++8613900139000 【客服中心】未找到该订单或工单，请核对单号后重新发送，或直接回复您的问题，客服会尽快答复。"
+	run_in '' ticket-sync pull --template-not-found x
+	expect_eq "$status" 2
+}
