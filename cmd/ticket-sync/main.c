@@ -853,12 +853,15 @@ one_tx(struct cx_state *st, void *arg)
 	struct one_tx *x = arg;
 
 	x->res = x->fn(x->r, x->rec);
-	return 0;
+	/* A record that failed leaves nothing half done: rolled back. */
+	return json_object_get(x->res, "error") ? -1 : 0;
 }
 
 /* push and lookup: the filter loop.  With the local backend each record
- * is one transaction (one commit instead of several); a remote backend's
- * HTTP calls never run inside one, so other stages are never held up. */
+ * is one transaction (one commit instead of several), rolled back when
+ * the record fails; one that cannot begin or commit fails the record
+ * (state, retryable), whatever its result said.  A remote backend's HTTP
+ * calls never run inside one, so other stages are never held up. */
 static void
 filter(struct run *r, json_t *(*fn)(struct run *, json_t *))
 {
@@ -870,10 +873,20 @@ filter(struct run *r, json_t *(*fn)(struct run *, json_t *))
 		struct one_tx x = { r, rec, NULL, fn };
 		json_t *res, *e;
 
-		if (r->c.be == &ts_local && !r->c.dry_run)
-			cx_state_tx(r->c.st, one_tx, &x);
-		if (x.res == NULL)
+		if (r->c.be != &ts_local || r->c.dry_run) {
 			x.res = fn(r, rec);
+		} else if (cx_state_tx(r->c.st, one_tx, &x) != 0 &&
+		    (x.res == NULL || !json_object_get(x.res, "error"))) {
+			struct ts_err se = { 0 };
+
+			json_decref(x.res);
+			ts_err_set(&se, CX_E_STATE, 1, "the state store cannot "
+			    "be written (%s): nothing was done",
+			    cx_state_path(r->c.st));
+			x.res = result_error(json_pack("{ss}", "action",
+			    "failed"), &se);
+			ts_err_clear(&se);
+		}
 		res = x.res;
 		e = json_object_get(res, "error");
 

@@ -247,7 +247,10 @@ msgs() {
 	sleep 1.1
 	CXKIT_TEST_CRASH=after-write run ticket-sync pull
 	expect_eq "$status" 99
+	# The crashed run wrote both events, then saved nothing.
+	expect_eq "$(printf '%s\n' "$output" | grep -c '^{')" 2
 	first=$(printf '%s\n' "$output" | grep '^{' | jq -r .id | tr '\n' ' ')
+	expect_eq "$(sqlite3 "$CXKIT_STATE" "SELECT count(*) FROM kv WHERE ns='ticket-sync.cursor'")" 0
 	run ticket-sync pull
 	expect_eq "$(printf '%s\n' "$output" | jq -r .id | tr '\n' ' ')" "$first"
 	run ticket-sync pull

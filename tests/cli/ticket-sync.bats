@@ -229,10 +229,18 @@ url = http://127.0.0.1:9
 user = a@example.com
 token = env:TS_TOKEN
 timeout = 2'
+	cursor() { sqlite3 "$CXKIT_STATE" "SELECT value FROM kv WHERE ns='ticket-sync.cursor' AND key='zd'"; }
 	TS_TOKEN=secret-xyz run ticket-sync pull
 	expect_eq "$status" 1
 	[[ $output == *"pull: zd:"* ]]
 	[[ $output != *"secret-xyz"* ]]
+	expect_eq "$(cursor)" ""
+	# A cursor saved by an earlier pull stays, and is the one asked for.
+	sqlite3 "$CXKIT_STATE" "INSERT INTO kv (ns, key, value) VALUES ('ticket-sync.cursor', 'zd', 'CURSOR-1')"
+	TS_TOKEN=secret-xyz run ticket-sync -vv pull
+	expect_eq "$status" 1
+	[[ $output == *"cursor.json?cursor=CURSOR-1"* ]]
+	expect_eq "$(cursor)" "CURSOR-1"
 }
 
 @test "an opt-out opens no ticket, but goes on an open one" {
@@ -303,4 +311,30 @@ timeout = 2'
 +8613900139000 【客服中心】未找到该订单或工单，请核对单号后重新发送，或直接回复您的问题，客服会尽快答复。"
 	run_in '' ticket-sync pull --template-not-found x
 	expect_eq "$status" 2
+}
+
+@test "a record whose transaction cannot be written fails (state_error, retryable); a failed record is rolled back" {
+	run_in '{"channel":"sms","from":"+8613800138000","text":"a"}
+' ticket-sync push -q
+	# Another process holds the write lock past the busy timeout (10 s).
+	python3 -c '
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+time.sleep(11)
+c.execute("ROLLBACK")' "$CXKIT_STATE" "$T/locked" &
+	while [ ! -e "$T/locked" ]; do sleep 0.05; done
+	run_in '{"channel":"sms","from":"+8613800138001","text":"b"}
+' ticket-sync push -q
+	wait
+	expect_eq "$status" 1
+	expect_eq "$(jqo -c '.ticket | [.action, .error.code, .error.retryable]')" '["failed","state_error",true]'
+	run ticket-sync list
+	expect_eq "$(printf '%s\n' "$output" | jq -r .id | tr '\n' ' ')" "1 "
+	# A csat reply with no ticket to rate fails: its new customer is not kept.
+	run_in '{"channel":"sms","from":"+8613700137000","text":"5","intent":{"name":"csat","entities":{"score":5,"scale":5}}}
+' ticket-sync push -q
+	expect_eq "$(jqo -r .ticket.error.code)" not_found
+	expect_eq "$(sqlite3 "$CXKIT_STATE" "SELECT count(*) FROM ts_identity WHERE value LIKE '%8613700137000%'")" 0
 }
