@@ -85,7 +85,8 @@ static const struct argp_option options[] = {
 	{ "all", OPT_ALL, NULL, 0,
 	  "list: include solved and closed tickets", 0 },
 	{ "author", OPT_AUTHOR, "NAME", 0,
-	  "update: the agent who writes the comment (default: agent)", 0 },
+	  "update: the agent who writes the comment (default: agent; the "
+	  "local backend: a remote one records its API user)", 0 },
 	{ "comment", OPT_COMMENT, "TEXT", 0,
 	  "update: add this comment, written by an agent", 0 },
 	{ "private", OPT_PRIVATE, NULL, 0,
