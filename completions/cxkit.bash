@@ -238,14 +238,15 @@ _cxkit_queue_notify_arg() {
 
 # --- ticket-sync ------------------------------------------------------------
 _cxkit_ticket_sync_opts='--all --author --comment --private --region --since
-	--status --via'
+	--status --template-not-found --via'
 _cxkit_ticket_sync_arg() {
 	case $1 in
 	--via) _cxkit_reply "$(_cxkit_sections ticket; echo local)" ;;
 	--status)
 		_cxkit_reply 'new open pending hold solved closed'
 		;;
-	--author | --comment | --region | --since) ;;	# a value to type
+	--author | --comment | --region | --since | --template-not-found) ;;
+		# a value to type
 	*) return 1 ;;
 	esac
 }

@@ -204,6 +204,7 @@ if not set -q __cxkit_completions_loaded
     complete -c ticket-sync -l region -x -d 'Country (ISO 3166) of numbers without a country code'
     complete -c ticket-sync -l since -x -d 'pull: replay the changes since TIME (RFC 3339)'
     complete -c ticket-sync -l status -x -a 'new open pending hold solved closed' -d 'update: set the status; list: only tickets in it'
+    complete -c ticket-sync -l template-not-found -x -d 'lookup: the template of a record not found'
     complete -c ticket-sync -l via -x -a '(__cxkit_sections ticket; echo local)' -d 'Use the backend of section [ticket NAME]'
     # --- msg-recv -------------------------------------------------------------
     __cxkit_common msg-recv

@@ -101,15 +101,15 @@ jq -c '{id, event, ticket: (.ticket | {id, prev_status, status})}' "$demo/events
 echo "a second pull: $(ticket-sync pull | wc -l) new events"
 
 say "Solved tickets ask for a rating (pull | jq | sms-send --template csat_ask)"
-jq -c 'select(.ticket.status == "solved") | .to = .ticket.customer.phone' \
+jq -c 'select(.event == "ticket.solved") | .to = .ticket.customer.phone' \
     "$demo/events.ndjson" | sms-send -q --template csat_ask |
     jq -c '{id, to, sms: .sms.status}'
 
 say "\"进度 W20251001\": ticket-sync lookup finds the ticket (for sms-send --template order_status)"
 printf '%s\n' '{"id":"in-6","channel":"sms","from":"+447700900123","text":"进度 W20251001"}' \
     '{"id":"in-7","channel":"sms","from":"+447700900123","text":"进度 W20259999"}' |
-    keyword-parse | { ticket-sync lookup -q || true; } |
-    jq -c '{id, ticket: (.ticket | {id, status, error: .error.code})}'
+    keyword-parse | { ticket-sync lookup -q --template-not-found order_status_not_found || true; } |
+    jq -c '{id, template, ticket: (.ticket | {id, status, error: .error.code})}'
 say "msg-recv: replies arrive as provider webhooks, and join the same flow"
 cat > "$demo/recv.ini" <<'R'
 [recv hook]

@@ -52,6 +52,7 @@ struct opts {
 	enum cmd cmd;
 	const char *id;
 	const char *via, *since, *region, *status, *comment, *author;
+	const char *tmpl_nf;
 	int private, all;
 };
 
@@ -64,6 +65,7 @@ enum {
 	OPT_AUTHOR,
 	OPT_PRIVATE,
 	OPT_ALL,
+	OPT_TEMPLATE_NF,
 };
 
 static const char args_doc[] =
@@ -83,7 +85,8 @@ static const struct argp_option options[] = {
 	{ "all", OPT_ALL, NULL, 0,
 	  "list: include solved and closed tickets", 0 },
 	{ "author", OPT_AUTHOR, "NAME", 0,
-	  "update: the agent who writes the comment (default: agent)", 0 },
+	  "update: the agent who writes the comment (default: agent; the "
+	  "local backend: a remote one records its API user)", 0 },
 	{ "comment", OPT_COMMENT, "TEXT", 0,
 	  "update: add this comment, written by an agent", 0 },
 	{ "private", OPT_PRIVATE, NULL, 0,
@@ -96,6 +99,9 @@ static const struct argp_option options[] = {
 	  "cursor alone", 0 },
 	{ "status", OPT_STATUS, "STATUS", 0,
 	  "update: set the status; list: only tickets in STATUS", 0 },
+	{ "template-not-found", OPT_TEMPLATE_NF, "NAME", 0,
+	  "lookup: set the template of a record whose ticket or order is "
+	  "not found to NAME", 0 },
 	{ "via", OPT_VIA, "NAME", 0,
 	  "Use the backend of section [ticket NAME]", 0 },
 	{ 0 }
@@ -140,6 +146,9 @@ parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_STATUS:
 		o->status = arg;
 		break;
+	case OPT_TEMPLATE_NF:
+		o->tmpl_nf = arg;
+		break;
 	case OPT_VIA:
 		o->via = arg;
 		break;
@@ -169,6 +178,8 @@ parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "update needs --status or --comment");
 		if (o->since && o->cmd != C_PULL)
 			argp_error(state, "--since is for pull");
+		if (o->tmpl_nf && o->cmd != C_LOOKUP)
+			argp_error(state, "--template-not-found is for lookup");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -297,14 +308,22 @@ result_error(json_t *res, struct ts_err *e)
 }
 
 /* Fills w from the record; e164 is w->phone's storage.  0, or -1 with
- * *e naming the field. */
+ * *e naming the field.  An inbound message names the customer by from
+ * (its to is ours); an outbound one (a message request of queue-notify,
+ * an sms-send or im-send result: to and no from) by to: a phone number,
+ * or for IM the user on the record's channel (else its via). */
 static int
 who_of(const json_t *rec, const char *region, struct ts_who *w,
     char e164[CX_PHONE_MAX], char **im, struct ts_err *e)
 {
 	const char *channel = cx_rec_str(rec, "channel");
 	const char *phone = NULL, *field = NULL, *why;
-	int sms_chan = channel == NULL || strcmp(channel, "sms") == 0;
+	const char *from = cx_rec_str(rec, "from"), *to = cx_rec_str(rec, "to");
+	int is_im = json_is_object(json_object_get(rec, "im"));
+	int sms_chan = !is_im && (channel == NULL ||
+	    strcmp(channel, "sms") == 0);
+	int outbound = to && (from == NULL || is_im ||
+	    json_is_object(json_object_get(rec, "sms")));
 
 	memset(w, 0, sizeof *w);
 	*im = NULL;
@@ -312,10 +331,9 @@ who_of(const json_t *rec, const char *region, struct ts_who *w,
 		field = "customer.phone";
 	else if ((phone = cx_rec_str(rec, "caller")) != NULL)
 		field = "caller";
-	else if (sms_chan && (phone = cx_rec_str(rec, "from")) != NULL)
+	else if (sms_chan && !outbound && (phone = from) != NULL)
 		field = "from";
-	else if (json_is_object(json_object_get(rec, "sms")) &&
-	    (phone = cx_rec_str(rec, "to")) != NULL)
+	else if (sms_chan && outbound && (phone = to) != NULL)
 		field = "to";
 	if (phone) {
 		if (cx_phone_e164(phone, region, e164, &why) != 0) {
@@ -326,8 +344,13 @@ who_of(const json_t *rec, const char *region, struct ts_who *w,
 		w->phone = e164;
 	}
 	w->member_id = cx_rec_str(rec, "customer.member_id");
-	if (!sms_chan && cx_rec_str(rec, "from")) {
-		*im = cx_xasprintf("%s:%s", channel, cx_rec_str(rec, "from"));
+	if (!sms_chan && !outbound && from) {
+		*im = cx_xasprintf("%s:%s", channel, from);
+		w->im = *im;
+	} else if (!sms_chan && outbound && (channel ||
+	    cx_rec_str(rec, "via"))) {
+		*im = cx_xasprintf("%s:%s", channel ? channel :
+		    cx_rec_str(rec, "via"), to);
 		w->im = *im;
 	}
 	w->name = cx_rec_str(rec, "customer.name");
@@ -336,8 +359,8 @@ who_of(const json_t *rec, const char *region, struct ts_who *w,
 		w->lang = cx_rec_str(rec, "lang");
 	if (!w->phone && !w->member_id && !w->im) {
 		ts_err_set(e, CX_E_MISSING_FIELD, 0, "no customer: the record "
-		    "needs customer.phone, customer.member_id, caller or "
-		    "from");
+		    "needs customer.phone, customer.member_id, caller, from, "
+		    "or to (a message sent)");
 		return -1;
 	}
 	return 0;
@@ -402,9 +425,38 @@ open_ticket(struct run *r, long long cust, json_t **out, struct ts_err *e)
 	return 0;
 }
 
-/* Text of a record that describes a call, for the ticket. */
+/* After push's own write to a remote ticket (a customer's message, what
+ * was sent, a rating), whose update time it bumps: the ticket as it is
+ * now (new ref, or NULL when it cannot be read), and its new update time
+ * kept as seen, with the status last pulled, so that the next pull takes
+ * no event from ticket-sync's own write (a status changed by an agent
+ * meanwhile still comes).  The local backend logs no such change. */
+static json_t *
+own_write(struct run *r, const char *id)
+{
+	struct ts_err e = { 0 };
+	char *ost = NULL, *oupd = NULL;
+	const char *upd;
+	json_t *t;
+
+	if (r->c.be == &ts_local)
+		return NULL;
+	if (r->c.be->get(&r->c, id, &t, &e) != 0) {
+		ts_err_clear(&e);
+		return NULL;
+	}
+	upd = json_string_value(json_object_get(t, "updated_at"));
+	if (upd && ts_seen_get(r->c.st, r->c.name, id, &ost, &oupd) == 0)
+		ts_seen_put(r->c.st, r->c.name, id, ost, upd);
+	free(ost);
+	free(oupd);
+	return t;
+}
+
+/* Text of a record that describes a call, for the ticket; phone: the
+ * caller's (E.164, or NULL), in full: the agent calls back. */
 static char *
-call_text(const json_t *rec, const char **subject_out)
+call_text(const json_t *rec, const char *phone, const char **subject_out)
 {
 	const char *ev = cx_rec_str(rec, "event");
 	const char *reason = cx_rec_str(rec, "queue.reason");
@@ -423,6 +475,8 @@ call_text(const json_t *rec, const char **subject_out)
 	    strcmp(reason, "wait") == 0 ? "Long wait in the queue" :
 	    "Abandoned call";
 	cx_buf_printf(&b, "%s", *subject_out);
+	if (phone)
+		cx_buf_printf(&b, " from %s", phone);
 	if (queue)
 		cx_buf_printf(&b, " (queue %s)", queue);
 	if (json_is_number(wait))
@@ -488,13 +542,17 @@ open_or_update(struct run *r, long long cust, const struct ts_new *n,
 	if (t) {
 		const char *id = json_string_value(json_object_get(t, "id"));
 
+		json_t *now;
+
 		if (r->c.be->update(&r->c, id, n->body, n->public, 0,
 		    n->name ? n->name : "customer", NULL, -1, 0, e) != 0) {
 			json_decref(t);
 			return -1;
 		}
 		json_object_set_new(res, "action", json_string("updated"));
-		result_ticket(res, t);
+		now = own_write(r, id);
+		result_ticket(res, now ? now : t);
+		json_decref(now);
 		if (n->ref)
 			ts_link_put(r->c.st, r->c.name, id, cust, n->ref, NULL);
 		json_decref(t);
@@ -520,6 +578,18 @@ open_or_update(struct run *r, long long cust, const struct ts_new *n,
 	result_ticket(res, t);
 	json_decref(t);
 	return 0;
+}
+
+/* The result of a comment push wrote on ticket t (released). */
+static void
+commented(struct run *r, json_t *res, json_t *t)
+{
+	json_t *now = own_write(r, json_string_value(json_object_get(t,
+	    "id")));
+
+	result_ticket(res, now ? now : t);
+	json_decref(now);
+	json_decref(t);
 }
 
 static char *
@@ -577,7 +647,7 @@ push_one(struct run *r, json_t *rec)
 	if (call) {
 		const char *s;
 
-		body = call_text(rec, &s);
+		body = call_text(rec, w.phone, &s);
 		if (sent) {
 			char *t = sent_text(rec), *both;
 
@@ -611,7 +681,8 @@ push_one(struct run *r, json_t *rec)
 		}
 		if (r->c.be->update(&r->c, id, NULL, 0, 0, NULL, NULL,
 		    (int)json_integer_value(sc), (int)json_integer_value(sl),
-		    &e) != 0 || r->c.be->get(&r->c, id, &t, &e) != 0) {
+		    &e) != 0 || ((t = own_write(r, id)) == NULL &&
+		    r->c.be->get(&r->c, id, &t, &e) != 0)) {
 			free(id);
 			goto fail;
 		}
@@ -641,8 +712,7 @@ push_one(struct run *r, json_t *rec)
 			goto fail;
 		}
 		json_object_set_new(res, "action", json_string("commented"));
-		result_ticket(res, t);
-		json_decref(t);
+		commented(r, res, t);
 	} else if (iname || (!sent && cx_rec_str(rec, "text"))) {
 		const char *text = cx_rec_str(rec, "text");
 
@@ -680,8 +750,7 @@ push_one(struct run *r, json_t *rec)
 			goto fail;
 		}
 		json_object_set_new(res, "action", json_string("commented"));
-		result_ticket(res, t);
-		json_decref(t);
+		commented(r, res, t);
 	}
 out:
 	free(im);
@@ -760,6 +829,10 @@ lookup_one(struct run *r, json_t *rec)
 	return res;
 fail:
 	free(id);
+	/* The template engine has no conditionals: an unknown order gets
+	 * its own template, which sms-send takes over its --template. */
+	if (r->o->tmpl_nf && strcmp(e.code, CX_E_NOT_FOUND) == 0)
+		cx_rec_set(rec, "template", json_string(r->o->tmpl_nf));
 	json_object_set_new(res, "action", json_string("lookup"));
 	if (json_object_get(res, "id") == NULL)
 		json_object_set_new(res, "id", json_null());
@@ -781,12 +854,15 @@ one_tx(struct cx_state *st, void *arg)
 	struct one_tx *x = arg;
 
 	x->res = x->fn(x->r, x->rec);
-	return 0;
+	/* A record that failed leaves nothing half done: rolled back. */
+	return json_object_get(x->res, "error") ? -1 : 0;
 }
 
 /* push and lookup: the filter loop.  With the local backend each record
- * is one transaction (one commit instead of several); a remote backend's
- * HTTP calls never run inside one, so other stages are never held up. */
+ * is one transaction (one commit instead of several), rolled back when
+ * the record fails; one that cannot begin or commit fails the record
+ * (state, retryable), whatever its result said.  A remote backend's HTTP
+ * calls never run inside one, so other stages are never held up. */
 static void
 filter(struct run *r, json_t *(*fn)(struct run *, json_t *))
 {
@@ -798,10 +874,20 @@ filter(struct run *r, json_t *(*fn)(struct run *, json_t *))
 		struct one_tx x = { r, rec, NULL, fn };
 		json_t *res, *e;
 
-		if (r->c.be == &ts_local && !r->c.dry_run)
-			cx_state_tx(r->c.st, one_tx, &x);
-		if (x.res == NULL)
+		if (r->c.be != &ts_local || r->c.dry_run) {
 			x.res = fn(r, rec);
+		} else if (cx_state_tx(r->c.st, one_tx, &x) != 0 &&
+		    (x.res == NULL || !json_object_get(x.res, "error"))) {
+			struct ts_err se = { 0 };
+
+			json_decref(x.res);
+			ts_err_set(&se, CX_E_STATE, 1, "the state store cannot "
+			    "be written (%s): nothing was done",
+			    cx_state_path(r->c.st));
+			x.res = result_error(json_pack("{ss}", "action",
+			    "failed"), &se);
+			ts_err_clear(&se);
+		}
 		res = x.res;
 		e = json_object_get(res, "error");
 
@@ -831,7 +917,6 @@ struct seen_batch {
 	json_t *links;		/* id -> status, for ts_link */
 	json_t *comments;	/* id -> the last remote comment's seq */
 	const char *cursor;
-	int save_cursor;
 };
 
 static int
@@ -854,7 +939,7 @@ save_tx(struct cx_state *st, void *arg)
 		if (ts_comment_hw_put(st, b->c->name, id,
 		    json_integer_value(v)) != 0)
 			return -1;
-	if (b->save_cursor && b->cursor &&
+	if (b->cursor &&
 	    cx_kv_put(st, "ticket-sync.cursor", b->c->name, b->cursor, 0) != 0)
 		return -1;
 	return 0;
@@ -952,8 +1037,7 @@ pull(struct run *r)
 		cursor = cx_kv_get(r->c.st, "ticket-sync.cursor", r->c.name);
 	for (;;) {
 		struct ts_pull p = { 0 };
-		struct seen_batch b = { &r->c, seen, links, comments, NULL,
-		    !replay };
+		struct seen_batch b = { &r->c, seen, links, comments, NULL };
 
 		if (r->c.be->pull(&r->c, cursor, since, &p, &e) != 0) {
 			cx_err(NULL, "pull: %s", e.msg);
@@ -1032,7 +1116,10 @@ pull(struct run *r)
 		}
 		crash_hook("after-write");
 		b.cursor = p.cursor;
-		if (cx_state_tx(r->c.st, save_tx, &b) != 0) {
+		/* A replay leaves the state as it was: the cursor, and the
+		 * statuses and comments seen, are the normal pulls' own, or
+		 * the next one would take the replayed changes as seen. */
+		if (!replay && cx_state_tx(r->c.st, save_tx, &b) != 0) {
 			cx_err(NULL, "pull: cannot save the cursor: the next "
 			    "pull repeats these events");
 			cx_status_fatal();

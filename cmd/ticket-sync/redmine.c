@@ -4,7 +4,8 @@
  * Auth: the API key (token) in X-Redmine-API-Key.  Issues of the project
  * named by queue (an identifier or id).  pull: GET /issues.json with
  * status_id=* (Redmine lists open issues only by default), updated_on
- * >= the cursor, sorted by updated_on, paged by offset; like rt, the
+ * >= the cursor, sorted by updated_on; each page a new search from the
+ * last updated_on seen (an offset only within one second); like rt, the
  * cursor is the last updated_on and the overlap is de-duplicated.  A 422
  * is reported with Redmine's errors (which name the field).  Statuses are
  * set by name, through /issue_statuses.json.  Agents' comments: for
@@ -75,12 +76,12 @@ rm_ticket(struct ts_ctx *c, const json_t *r)
 
 int
 ts_redmine_parse_issues(struct ts_ctx *c, const char *body, size_t len,
-    struct ts_pull *out, long *total, const char **why)
+    struct ts_pull *out, long *total, long *n, const char **why)
 {
 	json_t *j = json_loadb(body, len, 0, NULL), *issues, *it;
 	size_t i;
 
-	*total = 0;
+	*total = *n = 0;
 	if (!json_is_object(j)) {
 		*why = "the answer is not a JSON object";
 		goto fail;
@@ -103,6 +104,7 @@ ts_redmine_parse_issues(struct ts_ctx *c, const char *body, size_t len,
 			*why = "an issue has no updated_on";
 			goto fail;
 		}
+		++*n;
 		if (out->cursor == NULL || strcmp(out->cursor, upd) < 0) {
 			free(out->cursor);
 			out->cursor = cx_xstrdup(upd);
@@ -213,10 +215,12 @@ rm_create(struct ts_ctx *c, const struct ts_new *n, json_t **out,
     struct ts_err *e)
 {
 	json_t *req, *j;
+	char *body = ts_new_body(n);
 	int rv;
 
-	req = json_pack("{s{ssssss?}}", "issue", "project_id", c->queue,
-	    "subject", n->subject ? n->subject : "", "description", n->body);
+	req = json_pack("{s{ssssss}}", "issue", "project_id", c->queue,
+	    "subject", n->subject ? n->subject : "", "description", body);
+	free(body);
 	rv = rm_call(c, "POST", cx_xasprintf("%s/issues.json", c->url), req,
 	    "create", &j, e);
 	json_decref(req);
@@ -360,11 +364,16 @@ rm_journals(struct ts_ctx *c, struct ts_pull *out, size_t from, size_t to,
 	return 0;
 }
 
+/* Pages from the cursor up, by updated_on: each next page is a new
+ * search from the last updated_on seen (>=), not an offset into the
+ * first, whose pages shift when an issue is updated during the pull
+ * (domain.md 4.3); the overlap is pulled once (out->once).  An offset
+ * is only used within one second, when a whole page shares it. */
 static int
 rm_pull(struct ts_ctx *c, const char *cursor, cx_ms since_ms,
     struct ts_pull *out, struct ts_err *e)
 {
-	char from[40], *ef, *proj = NULL;
+	char from[40], *proj = NULL;
 	long offset = 0, total = 0;
 	const char *why;
 
@@ -372,22 +381,23 @@ rm_pull(struct ts_ctx *c, const char *cursor, cx_ms since_ms,
 		snprintf(from, sizeof from, "%s", cursor);
 	else
 		cx_time_format(since_ms - since_ms % 1000, from);
-	ef = ts_urlenc(from);
 	if (c->queue) {
 		char *q = ts_urlenc(c->queue);
 
 		proj = cx_xasprintf("&project_id=%s", q);
 		free(q);
 	}
-	do {
+	out->once = json_object();
+	for (int round = 0; round < 100000; round++) {
 		struct cx_http_req r = { 0 };
 		struct cx_http_resp resp;
-		char *body;
-		size_t before = out->n;
+		char *body, *ef = ts_urlenc(from);
+		long n;
 
 		r.url = cx_xasprintf("%s/issues.json?status_id=*&updated_on="
 		    "%%3E%%3D%s&sort=updated_on&limit=100&offset=%ld%s",
 		    c->url, ef, offset, proj ? proj : "");
+		free(ef);
 		auth(c, &r);
 		if (ts_http(c, &r, &resp, &body, e) != 0) {
 			cx_http_req_free(&r);
@@ -401,8 +411,10 @@ rm_pull(struct ts_ctx *c, const char *cursor, cx_ms since_ms,
 			free(body);
 			goto fail;
 		}
+		free(out->cursor);
+		out->cursor = NULL;
 		if (ts_redmine_parse_issues(c, resp.body, resp.body_len, out,
-		    &total, &why) != 0) {
+		    &total, &n, &why) != 0) {
 			ts_err_set(e, CX_E_PROVIDER_ERROR, 1, "%s: issues: %s: "
 			    "%.*s", c->name, why, cx_http_excerpt(&resp),
 			    resp.body);
@@ -410,19 +422,26 @@ rm_pull(struct ts_ctx *c, const char *cursor, cx_ms since_ms,
 			goto fail;
 		}
 		free(body);
-		if (out->n == before)
+		if (n == 0 || offset + n >= total || out->cursor == NULL)
 			break;
-		offset += (long)(out->n - before);
-	} while (offset < total && offset < 100000);
+		/* The page's last updated_on is the next search's start;
+		 * a page all in one second goes on by offset. */
+		if (strcmp(out->cursor, from) == 0) {
+			offset += n;
+		} else {
+			snprintf(from, sizeof from, "%s", out->cursor);
+			offset = 0;
+		}
+	}
 	if (rm_journals(c, out, 0, out->n, e) != 0)
 		goto fail;
-	free(ef);
 	free(proj);
-	if (out->cursor == NULL)
+	if (out->cursor == NULL || strcmp(out->cursor, from) < 0) {
+		free(out->cursor);
 		out->cursor = cx_xstrdup(from);
+	}
 	return 0;
 fail:
-	free(ef);
 	free(proj);
 	return -1;
 }

@@ -2,8 +2,14 @@
  *
  * SPDX-License-Identifier: MIT
  * Auth: "Authorization: token TOKEN", or Basic user:password.  pull:
- * GET /tickets?query=LastUpdated >= 'CURSOR' (TicketSQL, UTC, no 'Z': RT
+ * GET /tickets?query=LastUpdated >= 'CURSOR' (TicketSQL, no 'Z': RT
  * misreads a trailing Z) ordered by LastUpdated, following next_page.
+ * RT reads a TicketSQL date as wall time in the API user's time zone
+ * (RT::Date's ParseByTimeParseDate, Timezone => 'user': the user's own
+ * Timezone, else RT's $Timezone), while its answers are in UTC: the
+ * cursor is kept in UTC and written into the query in that zone, the
+ * key timezone, else the Timezone of user read from GET /user/USER (a
+ * token alone names no user), else UTC.
  * LastUpdated has 1-second resolution, so the cursor is the last second
  * seen and the search overlaps it: tickets already seen with the same
  * LastUpdated and status are skipped (main.c's ts_seen).  Updates to the
@@ -26,6 +32,13 @@
 #define RT_STATUS "new:new,open:open,stalled:pending,resolved:solved," \
 	"rejected:closed,deleted:deleted"
 #define RT_BACK "pending:stalled,solved:resolved,closed:rejected,hold:stalled"
+
+static const char *const rt_keys[] = { "page_size", "timezone", NULL };
+
+struct rt {
+	char *tz;		/* the API user's zone, NULL: not known yet */
+	int per_page;		/* search page size, at most 100 (RT's) */
+};
 
 static void
 auth(struct ts_ctx *c, struct cx_http_req *r)
@@ -280,14 +293,94 @@ fail:
 	return -1;
 }
 
+/* The API user's time zone, in which RT reads TicketSQL dates. */
+static const char *
+rt_zone(struct ts_ctx *c, struct ts_err *e)
+{
+	struct rt *rt = c->priv;
+	struct cx_http_req q = { 0 };
+	const char *tz;
+	char *eu;
+	json_t *j;
+
+	if (rt->tz)
+		return rt->tz;
+	if (c->user == NULL) {
+		rt->tz = cx_xstrdup("UTC");
+		return rt->tz;
+	}
+	eu = ts_urlenc(c->user);
+	q.url = cx_xasprintf("%s/REST/2.0/user/%s", c->url, eu);
+	free(eu);
+	auth(c, &q);
+	if ((j = ts_get_json(c, &q, "user", e)) == NULL)
+		return NULL;
+	tz = json_string_value(json_object_get(j, "Timezone"));
+	if (tz && *tz && !cx_tz_valid(tz)) {
+		cx_warn(NULL, "%s: user %s: time zone '%s' is not known here: "
+		    "set timezone in [ticket %s]; UTC meanwhile", c->name,
+		    c->user, tz, c->name);
+		tz = NULL;
+	}
+	rt->tz = cx_xstrdup(tz && *tz ? tz : "UTC");
+	json_decref(j);
+	cx_debug(NULL, "%s: TicketSQL dates in %s", c->name, rt->tz);
+	return rt->tz;
+}
+
+/* A UTC "YYYY-MM-DD HH:MM:SS" as that wall time in zone tz, in out. */
+static int
+rt_sqltime(const char *utc, const char *tz, char out[40])
+{
+	char iso[40];
+	cx_ms t;
+
+	snprintf(iso, sizeof iso, "%.10sT%.8sZ", utc, utc + 11);
+	if (strlen(utc) < 19 || cx_time_parse(iso, &t) != 0 ||
+	    cx_time_format_tz(t, tz, out) == NULL)
+		return -1;
+	out[10] = ' ';
+	out[19] = '\0';
+	return 0;
+}
+
+/* The search item of ticket id, among items. */
+static const json_t *
+rt_item(const json_t *items, const char *id)
+{
+	const json_t *it;
+	size_t i;
+
+	json_array_foreach(items, i, it) {
+		json_t *v = json_object_get(it, "id");
+		char buf[32];
+
+		if (json_is_integer(v))
+			snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT,
+			    json_integer_value(v));
+		else
+			snprintf(buf, sizeof buf, "%s", json_is_string(v) ?
+			    json_string_value(v) : "");
+		if (strcmp(buf, id) == 0)
+			return it;
+	}
+	return NULL;
+}
+
+/* Pages from the cursor up, by LastUpdated: each next page is a new
+ * search from the last LastUpdated seen (>=), not the next page number
+ * of the first search, whose pages shift when a ticket is updated during
+ * the pull; the overlap is pulled once (out->once).  Page numbers are
+ * only followed within one second, when a whole page shares it. */
 static int
 rt_pull(struct ts_ctx *c, const char *cursor, cx_ms since_ms,
     struct ts_pull *out, struct ts_err *e)
 {
-	char from[40], *q, *eq;
-	const char *why;
+	struct rt *rt = c->priv;
+	char from[40], local[40], *q, *eq = NULL;
+	const char *why, *tz;
 	int page = 1, more = 1;
-	size_t n0, nt;
+	size_t n0;
 	json_t *j, *items;
 
 	if (cursor) {
@@ -297,27 +390,35 @@ rt_pull(struct ts_ctx *c, const char *cursor, cx_ms since_ms,
 		from[10] = ' ';
 		from[19] = '\0';
 	}
-	if (c->queue)
-		q = cx_xasprintf("LastUpdated >= '%s' AND Queue = '%s'", from,
-		    c->queue);
-	else
-		q = cx_xasprintf("LastUpdated >= '%s'", from);
-	eq = ts_urlenc(q);
-	free(q);
-	while (more) {
+	if ((tz = rt_zone(c, e)) == NULL)
+		return -1;
+	out->once = json_object();
+	for (int round = 0; more && round < 100000; round++) {
 		struct cx_http_req r = { 0 };
 		struct cx_http_resp resp;
 		char *body;
 
+		if (rt_sqltime(from, tz, local) != 0) {
+			ts_err_set(e, CX_E_STATE, 0, "%s: the cursor '%s' is "
+			    "not a TicketSQL date", c->name, from);
+			return -1;
+		}
+		if (c->queue)
+			q = cx_xasprintf("LastUpdated >= '%s' AND Queue = '%s'",
+			    local, c->queue);
+		else
+			q = cx_xasprintf("LastUpdated >= '%s'", local);
+		eq = ts_urlenc(q);
+		free(q);
 		r.url = cx_xasprintf("%s/REST/2.0/tickets?query=%s&orderby="
-		    "LastUpdated&order=ASC&per_page=100&page=%d&fields="
+		    "LastUpdated&order=ASC&per_page=%d&page=%d&fields="
 		    "Subject,Status,LastUpdated,Created,Queue,Creator,Requestor",
-		    c->url, eq,
-		    page);
+		    c->url, eq, rt->per_page, page);
+		free(eq);
 		auth(c, &r);
 		if (ts_http(c, &r, &resp, &body, e) != 0) {
 			cx_http_req_free(&r);
-			goto fail;
+			return -1;
 		}
 		cx_http_req_free(&r);
 		if (resp.status != 200) {
@@ -325,7 +426,7 @@ rt_pull(struct ts_ctx *c, const char *cursor, cx_ms since_ms,
 			    "HTTP %ld: %.*s", c->name, resp.status,
 			    cx_http_excerpt(&resp), resp.body);
 			free(body);
-			goto fail;
+			return -1;
 		}
 		n0 = out->n;
 		if (ts_rt_parse_search(c, resp.body, resp.body_len, out, &more,
@@ -334,31 +435,37 @@ rt_pull(struct ts_ctx *c, const char *cursor, cx_ms since_ms,
 			    "%.*s", c->name, why, cx_http_excerpt(&resp),
 			    resp.body);
 			free(body);
-			goto fail;
+			return -1;
 		}
-		/* Then the agents' comments of the tickets of this page. */
+		/* Then the agents' comments of the new tickets of this page
+		 * (rt_comments appends after them). */
 		items = json_object_get(j = json_loadb(resp.body,
 		    resp.body_len, 0, NULL), "items");
 		free(body);
-		nt = out->n - n0;
-		for (size_t k = 0; k < nt; k++)
-			if (rt_comments(c, json_array_get(items, k),
-			    out->v[n0 + k].ticket, out, e) != 0) {
+		for (size_t k = n0, nt = out->n; k < nt; k++) {
+			const char *id = json_string_value(json_object_get(
+			    out->v[k].ticket, "id"));
+
+			if (rt_comments(c, rt_item(items, id), out->v[k].ticket,
+			    out, e) != 0) {
 				json_decref(j);
-				goto fail;
+				return -1;
 			}
+		}
 		json_decref(j);
-		if (++page > 1000)
+		if (!more || out->cursor == NULL)
 			break;
+		if (strcmp(out->cursor, from) == 0) {
+			page++;		/* a whole page in one second */
+		} else {
+			snprintf(from, sizeof from, "%s", out->cursor);
+			page = 1;
+		}
 	}
-	free(eq);
 	if (out->cursor == NULL)
 		out->cursor = cx_xstrdup(from);
 	out->more = 0;
 	return 0;
-fail:
-	free(eq);
-	return -1;
 }
 
 static int
@@ -453,13 +560,14 @@ rt_create(struct ts_ctx *c, const struct ts_new *n, json_t **out,
 {
 	json_t *req, *ans;
 	long status;
-	char id[32];
+	char id[32], *body = ts_new_body(n);
 	int rv;
 
 	*out = NULL;
 	req = json_pack("{ssssssss}", "Queue", c->queue ? c->queue :
 	    "General", "Subject", n->subject ? n->subject : "(no subject)",
-	    "Content", n->body ? n->body : "", "ContentType", "text/plain");
+	    "Content", body, "ContentType", "text/plain");
+	free(body);
 	rv = rt_send(c, "POST", cx_xasprintf("%s/REST/2.0/ticket", c->url),
 	    req, NULL, &status, &ans, e);
 	json_decref(req);
@@ -558,15 +666,41 @@ out:
 static int
 rt_open(struct ts_ctx *c, char **err)
 {
+	const char *tz = cx_section_get(c->sec, "timezone");
+	struct rt *rt;
+	double d = 100;
+
 	if (c->token == NULL && (c->user == NULL || c->password == NULL)) {
 		*err = cx_section_err(c->sec, "token", "the rt backend needs "
 		    "a token, or user and password");
 		return -1;
 	}
+	if (tz && !cx_tz_valid(tz)) {
+		*err = cx_section_err(c->sec, "timezone", "'%s' is not a time "
+		    "zone of the system's tzdata (e.g. Asia/Shanghai)", tz);
+		return -1;
+	}
+	if (cx_section_double(c->sec, "page_size", 1, 100, &d, err) != 0)
+		return -1;
+	rt = cx_xcalloc(1, sizeof *rt);
+	rt->tz = tz ? cx_xstrdup(tz) : NULL;
+	rt->per_page = (int)d;
+	c->priv = rt;
 	return 0;
 }
 
+static void
+rt_close(struct ts_ctx *c)
+{
+	struct rt *rt = c->priv;
+
+	if (rt)
+		free(rt->tz);
+	free(rt);
+	c->priv = NULL;
+}
+
 const struct ts_backend ts_rt = {
-	"rt", NULL, rt_open, NULL, rt_get, rt_create, rt_update, rt_pull,
-	NULL,
+	"rt", rt_keys, rt_open, rt_close, rt_get, rt_create, rt_update,
+	rt_pull, NULL,
 };

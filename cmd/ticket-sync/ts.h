@@ -75,6 +75,10 @@ struct ts_pull {
 	size_t n, cap;
 	char *cursor;		/* the cursor after these changes */
 	int more;		/* 1: call again with cursor */
+	json_t *once;		/* NULL, or "ID UPDATED" -> updated_at of
+				 * the tickets pulled: ts_pull_ticket() adds
+				 * each (id, updated_at) once (the searches
+				 * of rt and redmine overlap) */
 };
 
 void ts_pull_add(struct ts_pull *p, json_t *ticket, json_t *comment,
@@ -82,7 +86,8 @@ void ts_pull_add(struct ts_pull *p, json_t *ticket, json_t *comment,
 void ts_pull_free(struct ts_pull *p);
 /* Adds a changed ticket t (owned) of a remote system, its change id
  * NAME:ID:UPDATED; returns its updated_at, or NULL (t freed) when it has
- * none. */
+ * none.  With p->once, a ticket already added with that updated_at is
+ * not added again (t freed; its updated_at is still returned). */
 const char *ts_pull_ticket(struct ts_ctx *c, struct ts_pull *p, json_t *t);
 /* Adds a remote comment of ticket t (copied): seq its id on the server,
  * comment {author, public, body, by_agent} (owned), ts its time. */
@@ -191,6 +196,11 @@ json_t *ts_json_body(const struct cx_http_resp *resp, const char *what,
  * (pairs "from:to,..."); returns a static or borrowed string. */
 const char *ts_status_map(const struct ts_ctx *c, const char *defaults,
     const char *status);
+/* The text of a new ticket for a system that keeps no customer of its
+ * own (rt, redmine): n->body, then "Customer: NAME, phone +86...,
+ * member id M1" (the full number: agents call back from the ticket).
+ * Malloc'd. */
+char *ts_new_body(const struct ts_new *n);
 /* A malloc'd URL-encoded copy of s. */
 char *ts_urlenc(const char *s);
 /* 1 when status is solved or closed (or deleted). */
@@ -208,7 +218,9 @@ int ts_redmine_parse_journals(struct ts_ctx *c, const json_t *t,
     const json_t *issue, long long after, struct ts_pull *out);
 int ts_rt_parse_search(struct ts_ctx *c, const char *body, size_t len,
     struct ts_pull *out, int *more, const char **why);
+/* (n: the issues of the page, out->cursor: the page's last updated_on,
+ * if later than out->cursor) */
 int ts_redmine_parse_issues(struct ts_ctx *c, const char *body, size_t len,
-    struct ts_pull *out, long *total, const char **why);
+    struct ts_pull *out, long *total, long *n, const char **why);
 
 #endif

@@ -67,6 +67,19 @@ ts_pull_ticket(struct ts_ctx *c, struct ts_pull *p, json_t *t)
 		json_decref(t);
 		return NULL;
 	}
+	if (p->once) {
+		char *k = cx_xasprintf("%s %s", json_string_value(
+		    json_object_get(t, "id")), upd);
+		json_t *v = json_object_get(p->once, k);
+
+		if (v != NULL) {	/* pulled already: its own string */
+			free(k);
+			json_decref(t);
+			return json_string_value(v);
+		}
+		json_object_set_new(p->once, k, json_string(upd));
+		free(k);
+	}
 	ts_pull_add(p, t, NULL, cx_xasprintf("%s:%s:%s", c->name,
 	    json_string_value(json_object_get(t, "id")), upd),
 	    cx_xstrdup(upd));
@@ -118,6 +131,29 @@ ts_comment_hw_put(struct cx_state *st, const char *backend, const char *id,
 	return rv;
 }
 
+char *
+ts_new_body(const struct ts_new *n)
+{
+	struct cx_buf b = { 0 };
+	const char *sep = "";
+
+	cx_buf_printf(&b, "%s", n->body ? n->body : "");
+	if (!n->name && !n->phone && !n->member_id)
+		return cx_buf_take(&b);
+	cx_buf_printf(&b, "%sCustomer: ", b.len ? "\n\n" : "");
+	if (n->name) {
+		cx_buf_printf(&b, "%s", n->name);
+		sep = ", ";
+	}
+	if (n->phone) {
+		cx_buf_printf(&b, "%sphone %s", sep, n->phone);
+		sep = ", ";
+	}
+	if (n->member_id)
+		cx_buf_printf(&b, "%smember id %s", sep, n->member_id);
+	return cx_buf_take(&b);
+}
+
 void
 ts_pull_free(struct ts_pull *p)
 {
@@ -130,6 +166,7 @@ ts_pull_free(struct ts_pull *p)
 	}
 	free(p->v);
 	free(p->cursor);
+	json_decref(p->once);
 	memset(p, 0, sizeof *p);
 }
 

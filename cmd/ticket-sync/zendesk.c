@@ -11,7 +11,9 @@
  * (Zendesk's lag); the cursor never skips them.  Updates are safe
  * updates (updated_stamp); a 409 refetches the ticket and retries once.
  * The requester is found by phone (/api/v2/users/search.json), or
- * created with it.  Agents' comments: for each ticket of an export
+ * created with it; the customer's messages are comments with the
+ * requester as author_id (not the API agent's: triggers would mail the
+ * customer their own words).  Agents' comments: for each ticket of an export
  * page, GET /api/v2/tickets/ID/comments.json (cursor-paged; the normal
  * rate limit, whose 429 waits for Retry-After); the comment id is its
  * seq.  An agent's: written neither by the requester nor by ticket-sync's
@@ -522,6 +524,10 @@ zd_create(struct ts_ctx *c, const struct ts_new *n, json_t **out,
 	t = json_pack("{sss{sssb}}", "subject", n->subject ? n->subject :
 	    "(no subject)", "comment", "body", n->body ? n->body :
 	    (n->subject ? n->subject : ""), "public", n->public);
+	/* The customer's own message is the requester's comment, not the
+	 * API agent's: else triggers may e-mail it back to them. */
+	if (who && n->public)
+		json_object_set(json_object_get(t, "comment"), "author_id", who);
 	if (who)
 		json_object_set_new(t, "requester_id", who);
 	if (n->ref)
@@ -570,6 +576,13 @@ zd_update(struct ts_ctx *c, const char *id, const char *body, int public,
 			json_object_set_new(t, "comment", json_pack("{sssb}",
 			    "body", note ? note : body, "public",
 			    note ? 0 : public));
+		/* A customer's message (public, not an agent's): written by
+		 * the requester, as on a new ticket. */
+		if (body && !note && public && !by_agent &&
+		    json_object_get(raw, "requester_id") &&
+		    !json_is_null(json_object_get(raw, "requester_id")))
+			json_object_set(json_object_get(t, "comment"),
+			    "author_id", json_object_get(raw, "requester_id"));
 		if (status)
 			json_object_set_new(t, "status", json_string(status));
 		req = json_pack("{so}", "ticket", t);

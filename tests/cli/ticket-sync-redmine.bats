@@ -53,7 +53,7 @@ timeout = 5"
 	expect_eq "$(jq -c 'select(.method=="PUT") | .body.issue.status_id // empty' "$T/rm.ndjson")" 3
 }
 
-@test "pull: status_id=* (closed issues too), offset pages, each change once" {
+@test "pull: status_id=* (closed issues too), pages by updated_on, each change once" {
 	rm_start --max-limit 2
 	run_in '{"channel":"sms","from":"+8613800138001","text":"a"}
 {"channel":"sms","from":"+8613800138002","text":"b"}
@@ -64,8 +64,12 @@ timeout = 5"
 	expect_eq "$status" 0
 	expect_eq "$(printf '%s\n' "$output" | jq -r '.event + ":" + .ticket.id + ":" + .ticket.status' | tr '\n' ' ')" \
 	    "ticket.created:1:new ticket.created:3:new ticket.created:2:closed "
+	# The second page is a new search from the first page's last
+	# updated_on (issue 3's), which it overlaps.
 	expect_eq "$(jq -r 'select(.path=="/issues.json" and .method=="GET") | .query | [.status_id, .offset, .sort] | join(",")' "$T/rm.ndjson" | tr '\n' ' ')" \
-	    "*,0,updated_on *,2,updated_on "
+	    "*,0,updated_on *,0,updated_on "
+	expect_eq "$(jq -r 'select(.path=="/issues.json" and .method=="GET") | .query.updated_on' "$T/rm.ndjson" | tail -1)" \
+	    ">=$(printf '%s\n' "$output" | jq -r 'select(.ticket.id=="3") | .ticket.updated_at')"
 	run ticket-sync pull
 	expect_eq "$output" ""
 	curl -fsS -X POST "$RM/_mock/touch?id=2&status_id=2" >/dev/null
@@ -121,4 +125,60 @@ timeout = 5"
 ' ticket-sync lookup
 	expect_eq "$(jqo -r .ticket.error.code)" not_found
 	[[ $stderr_out == *"rm: issue 1: not found"* ]]
+}
+
+@test "a --since replay moves nothing: the next pull still has the changes" {
+	rm_start
+	run_in '{"channel":"sms","from":"+8613800138001","text":"a"}
+{"channel":"sms","from":"+8613800138002","text":"b"}
+' ticket-sync push -q
+	run ticket-sync pull
+	expect_eq "$(printf '%s\n' "$output" | jq -r .event | tr '\n' ' ')" "ticket.created ticket.created "
+	state() { sqlite3 "$CXKIT_STATE" "SELECT ns, key, value FROM kv WHERE ns LIKE 'ticket-sync.c%' ORDER BY 1, 2; SELECT * FROM ts_seen ORDER BY 1, 2"; }
+	before=$(state)
+	curl -fsS -X POST "$RM/_mock/touch?id=1&status_id=3" >/dev/null
+	curl -fsS -X POST "$RM/_mock/note?id=2&uid=2&user=Wang&notes=on%20its%20way" >/dev/null
+	run ticket-sync pull --since 2000-01-01T00:00:00Z
+	expect_eq "$status" 0
+	expect_eq "$(printf '%s\n' "$output" | jq -r '.event + ":" + .ticket.id' | tr '\n' ' ')" \
+	    "ticket.solved:1 ticket.updated:2 ticket.comment:2 "
+	expect_eq "$(state)" "$before"
+	run ticket-sync pull
+	expect_eq "$status" 0
+	expect_eq "$(printf '%s\n' "$output" | jq -r '[.event, .ticket.id, .ticket.prev_status] | join(":")' | tr '\n' ' ')" \
+	    "ticket.solved:1:new ticket.updated:2:new ticket.comment:2:new "
+	run ticket-sync pull
+	expect_eq "$output" ""
+}
+
+@test "pull: an issue changed during a paged pull shifts no page: none is skipped" {
+	rm_start --max-limit 2
+	run_in "$(for i in 1 2 3 4 5; do printf '{"channel":"sms","from":"+86138001380%02d","text":"%s"}\n' $i $i; done)
+" ticket-sync push -q
+	# Issue 1 changes after the first page is read: it moves to the end
+	# of the updated_on order (an offset would now skip one issue).
+	curl -fsS -X POST "$RM/_mock/touch_on_list?id=1&after=1" >/dev/null
+	run ticket-sync pull
+	expect_eq "$status" 0
+	expect_eq "$(printf '%s\n' "$output" | jq -r '.event + ":" + .ticket.id' | tr '\n' ' ')" \
+	    "ticket.created:1 ticket.created:2 ticket.created:3 ticket.created:4 ticket.created:5 ticket.updated:1 "
+	# Each page a new search from the last updated_on seen, offset 0.
+	expect_eq "$(jq -r 'select(.path=="/issues.json" and .method=="GET") | .query.offset' "$T/rm.ndjson" | sort -u)" 0
+	run ticket-sync pull
+	expect_eq "$output" ""
+}
+
+@test "push: a new issue carries the customer: full phone, name, member id; a missed call names the caller" {
+	rm_start
+	run_in '{"channel":"sms","from":"+8613800138001","text":"leaks","customer":{"name":"Zhang San","member_id":"M1001"}}
+{"event":"missed","call_id":"c9","queue":"support","caller":"+8613900139000","wait_s":12}
+' ticket-sync push -q
+	expect_eq "$status" 0
+	expect_eq "$(jq -r 'select(.method=="POST" and .path=="/issues.json") | .body.issue.description' "$T/rm.ndjson")" \
+	    "leaks
+
+Customer: Zhang San, phone +8613800138001, member id M1001
+Missed call from +8613900139000 (queue support) after 12 s.
+
+Customer: phone +8613900139000"
 }

@@ -247,9 +247,96 @@ msgs() {
 	sleep 1.1
 	CXKIT_TEST_CRASH=after-write run ticket-sync pull
 	expect_eq "$status" 99
+	# The crashed run wrote both events, then saved nothing.
+	expect_eq "$(printf '%s\n' "$output" | grep -c '^{')" 2
 	first=$(printf '%s\n' "$output" | grep '^{' | jq -r .id | tr '\n' ' ')
+	expect_eq "$(sqlite3 "$CXKIT_STATE" "SELECT count(*) FROM kv WHERE ns='ticket-sync.cursor'")" 0
 	run ticket-sync pull
 	expect_eq "$(printf '%s\n' "$output" | jq -r .id | tr '\n' ' ')" "$first"
 	run ticket-sync pull
 	expect_eq "$output" ""
+}
+
+@test "a --since replay moves nothing: the next pull still has the changes" {
+	zd_start
+	run_in "$(msgs 1 2)
+" ticket-sync push -q
+	sleep 1.1
+	run ticket-sync pull
+	expect_eq "$(printf '%s\n' "$output" | jq -r .event | tr '\n' ' ')" "ticket.created ticket.created "
+	state() { sqlite3 "$CXKIT_STATE" "SELECT ns, key, value FROM kv WHERE ns LIKE 'ticket-sync.c%' ORDER BY 1, 2; SELECT * FROM ts_seen ORDER BY 1, 2"; }
+	before=$(state)
+	zd_ctl "touch?id=1&status=solved"
+	zd_ctl "comment?id=2&author=901&public=1&body=on%20its%20way"
+	sleep 1.1
+	run ticket-sync pull --since 2000-01-01T00:00:00Z
+	expect_eq "$status" 0
+	# (ticket-sync(1): a remote replay judges by dates and status now,
+	# prev_status unknown; a comment keeps its ticket's status)
+	expect_eq "$(printf '%s\n' "$output" | jq -r '.event + ":" + .ticket.id + ":" + (.ticket.prev_status // "null")' | tr '\n' ' ')" \
+	    "ticket.solved:1:null ticket.updated:2:null ticket.comment:2:new "
+	expect_eq "$(state)" "$before"
+	run ticket-sync pull
+	expect_eq "$status" 0
+	expect_eq "$(printf '%s\n' "$output" | jq -r '[.event, .ticket.id, .ticket.prev_status] | join(":")' | tr '\n' ' ')" \
+	    "ticket.solved:1:new ticket.updated:2:new ticket.comment:2:new "
+	run ticket-sync pull
+	expect_eq "$output" ""
+}
+
+@test "the documented CSAT flow asks each solved ticket once; ticket-sync's own writes are no change" {
+	zd_start
+	tmpl csat_ask 'Ticket {{ticket.id}} is resolved. Reply 1-9.'
+	run_in "$(msgs 1 2)
+" ticket-sync push -q
+	sleep 1.1
+	# README, ticket-sync(1), examples/demo.sh
+	csat() {
+		ticket-sync pull | jq -c 'select(.event=="ticket.solved") | .to = .ticket.customer.phone' |
+		    sms-send -q --template csat_ask >/dev/null
+	}
+	csat
+	# An agent solves ticket 1 and writes once more on it after.
+	zd_ctl "touch?id=1&status=solved"
+	sleep 1.1
+	zd_ctl "comment?id=1&author=901&public=1&body=Anything%20else%3F"
+	sleep 1.1
+	csat
+	expect_eq "$(jq -r '.to + " " + .text' "$T/outbox/sms.ndjson")" \
+	    "+8613800138001 Ticket 1 is resolved. Reply 1-9."
+	# The customer rates it, and writes on ticket 2: ticket-sync's own
+	# notes bump the tickets' update times but bring no event.
+	run_in '{"channel":"sms","from":"+8613800138001","text":"9","intent":{"name":"csat","entities":{"score":9,"scale":9}}}
+{"channel":"sms","from":"+8613800138002","text":"any news?"}
+' ticket-sync push -q
+	expect_eq "$(jqo -r .ticket.action | tr '\n' ' ')" "rated commented "
+	sleep 1.1
+	run ticket-sync pull
+	expect_eq "$status" 0
+	expect_eq "$output" ""
+	csat
+	expect_eq "$(wc -l < "$T/outbox/sms.ndjson")" 1
+	# An agent's change after them still comes.
+	zd_ctl "touch?id=2&status=pending"
+	sleep 1.1
+	run ticket-sync pull
+	expect_eq "$(printf '%s\n' "$output" | jq -r '[.event, .ticket.id, .ticket.prev_status, .ticket.status] | join(" ")')" \
+	    "ticket.updated 2 new pending"
+}
+
+@test "push: the customer's messages are the requester's comments (author_id), not the API agent's" {
+	zd_start
+	run_in "$(msgs 1 1)
+{\"to\":\"+8613800138001\",\"text\":\"We are on it\",\"sms\":{\"status\":\"sent\",\"provider\":\"outbox\"}}
+" ticket-sync push -q
+	expect_eq "$status" 0
+	expect_eq "$(jqo -r .ticket.action | tr '\n' ' ')" "created commented commented "
+	ticket-sync update 1 --comment "A technician comes tomorrow" >/dev/null
+	expect_eq "$(jq -c 'select(.method=="POST" and .path=="/api/v2/tickets.json") | .body.ticket | [.requester_id, .comment.author_id, .comment.public]' "$T/zd.ndjson")" \
+	    '[1,1,true]'
+	# the second message, what was sent (internal), the agent's reply
+	expect_eq "$(jq -c 'select(.method=="PUT") | .body.ticket.comment | [.author_id, .public]' "$T/zd.ndjson" | tr '\n' ' ')" \
+	    '[1,true] [null,false] [null,true] '
+	expect_eq "$(curl -fsS -u agent@example.com/token:zdtoken "$ZD/api/v2/tickets/1/comments.json" | jq -c '[.comments[].author_id]')" \
+	    '[1,1,900,900]'
 }

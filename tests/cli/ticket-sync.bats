@@ -229,10 +229,18 @@ url = http://127.0.0.1:9
 user = a@example.com
 token = env:TS_TOKEN
 timeout = 2'
+	cursor() { sqlite3 "$CXKIT_STATE" "SELECT value FROM kv WHERE ns='ticket-sync.cursor' AND key='zd'"; }
 	TS_TOKEN=secret-xyz run ticket-sync pull
 	expect_eq "$status" 1
 	[[ $output == *"pull: zd:"* ]]
 	[[ $output != *"secret-xyz"* ]]
+	expect_eq "$(cursor)" ""
+	# A cursor saved by an earlier pull stays, and is the one asked for.
+	sqlite3 "$CXKIT_STATE" "INSERT INTO kv (ns, key, value) VALUES ('ticket-sync.cursor', 'zd', 'CURSOR-1')"
+	TS_TOKEN=secret-xyz run ticket-sync -vv pull
+	expect_eq "$status" 1
+	[[ $output == *"cursor.json?cursor=CURSOR-1"* ]]
+	expect_eq "$(cursor)" "CURSOR-1"
 }
 
 @test "an opt-out opens no ticket, but goes on an open one" {
@@ -243,4 +251,92 @@ timeout = 2'
 	expect_eq "$status" 0
 	expect_eq "$(jqo -r '.ticket.action + ":" + (.ticket.id // "-")' | tr '\n' ' ')" \
 	    "none:- created:1 commented:1 "
+}
+
+@test "a --since replay moves nothing: the next pull still has the changes" {
+	run_in '{"channel":"sms","from":"+8613800138000","text":"a"}
+' ticket-sync push -q
+	run ticket-sync pull
+	expect_eq "$(printf '%s\n' "$output" | jq -r .event)" ticket.created
+	before=$(sqlite3 "$CXKIT_STATE" "SELECT value FROM kv WHERE ns='ticket-sync.cursor'")
+	ticket-sync update 1 --status solved >/dev/null
+	run ticket-sync pull --since 2000-01-01T00:00:00Z
+	# (ticket-sync(1): the local log's prev_status, not null)
+	expect_eq "$(printf '%s\n' "$output" | jq -r '.event + ":" + (.ticket.prev_status // "null")' | tr '\n' ' ')" \
+	    "ticket.created:null ticket.solved:new "
+	expect_eq "$(sqlite3 "$CXKIT_STATE" "SELECT value FROM kv WHERE ns='ticket-sync.cursor'")" "$before"
+	run ticket-sync pull
+	expect_eq "$(printf '%s\n' "$output" | jq -r .event)" ticket.solved
+}
+
+@test "push: a plain queue-notify request opens the caller's ticket, with the caller's number" {
+	run_in '{"id":"qn:abandon:c1","to":"+8613800138000","template":"queue_abandon","vars":{},"queue":{"reason":"abandon","call_id":"c1","queue":"support","wait_s":95}}
+{"id":"qn:wait:c2:1","to":"+8613900139000","template":"queue_wait","queue":{"reason":"wait","call_id":"c2","queue":"support"}}
+' ticket-sync push -q
+	expect_eq "$status" 0
+	expect_eq "$(jqo -r '.ticket.action + ":" + (.ticket.id // "-")' | tr '\n' ' ')" "created:1 none:- "
+	run ticket-sync show 1
+	expect_eq "$(printf '%s' "$output" | jq -r '.customer.phone + " | " + .comments[0].body')" \
+	    "+8613800138000 | Abandoned call from +8613800138000 (queue support) after 95 s."
+}
+
+@test "push: an im-send result finds the customer by channel and to" {
+	run_in '{"id":"in","channel":"wecom","from":"lisi","to":"corp","text":"refund?"}
+{"id":"out","channel":"wecom","to":"lisi","text":"We are on it","im":{"status":"sent","to":"lisi","provider":"wecom-app"}}
+{"id":"out2","via":"wecom","to":"lisi","text":"Any news?","im":{"status":"sent","to":"lisi","provider":"wecom-app"}}
+' ticket-sync push -q
+	expect_eq "$status" 0
+	expect_eq "$(jqo -r '.ticket.action + ":" + .ticket.id' | tr '\n' ' ')" "created:1 commented:1 commented:1 "
+	run ticket-sync show 1
+	expect_eq "$(printf '%s' "$output" | jq -r '.comments[1].body')" \
+	    "IM sent via wecom-app: We are on it"
+}
+
+@test "lookup | sms-send --template order_status: a known order gets its status, --template-not-found answers an unknown one" {
+	cp "$TOP"/examples/templates/order_status*.txt "$T/templates/"
+	run_in '{"id":"m","channel":"sms","from":"+8613800138000","text":"refund W20251001","intent":{"name":"order_query","entities":{"order":"W20251001"}}}
+' ticket-sync push -q
+	ticket-sync update 1 --status solved >/dev/null
+	q='{"id":"q1","channel":"sms","from":"+8613800138000","to":"10690000","lang":"en","text":"status W20251001","intent":{"name":"order_query","entities":{"order":"W20251001"}}}
+{"id":"q2","channel":"sms","from":"+8613900139000","to":"10690000","lang":"zh","text":"进度 W1","intent":{"name":"order_query","entities":{"order":"W1"}}}'
+	# Without it, the template engine has no answer for a null ticket.id.
+	printf '%s\n' "$q" | ticket-sync lookup -q 2>/dev/null | jq -c '.to = .from' |
+	    sms-send -q -n --template order_status > "$T/dry" 2>/dev/null || true
+	expect_eq "$(jq -r '.sms.status + ":" + (.sms.error.code // "-")' "$T/dry" | tr '\n' ' ')" \
+	    "dry_run:- failed:template_var_missing "
+	# The flow of README and ticket-sync(1), with examples/templates.
+	printf '%s\n' "$q" | ticket-sync lookup -q --template-not-found order_status_not_found 2>/dev/null |
+	    jq -c '.to = .from' | sms-send -q --template order_status > "$T/sent"
+	expect_eq "$(jq -r '.template // "-"' "$T/sent" | tr '\n' ' ')" "- order_status_not_found "
+	expect_eq "$(jq -r '.to + " " + .text' "$T/outbox/sms.ndjson")" \
+	    "+8613800138000 Your request 1 (Message: refund W20251001) is solved. Reply with a question and an agent will answer.
++8613900139000 【客服中心】未找到该订单或工单，请核对单号后重新发送，或直接回复您的问题，客服会尽快答复。"
+	run_in '' ticket-sync pull --template-not-found x
+	expect_eq "$status" 2
+}
+
+@test "a record whose transaction cannot be written fails (state_error, retryable); a failed record is rolled back" {
+	run_in '{"channel":"sms","from":"+8613800138000","text":"a"}
+' ticket-sync push -q
+	# Another process holds the write lock past the busy timeout (10 s).
+	python3 -c '
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+time.sleep(11)
+c.execute("ROLLBACK")' "$CXKIT_STATE" "$T/locked" &
+	while [ ! -e "$T/locked" ]; do sleep 0.05; done
+	run_in '{"channel":"sms","from":"+8613800138001","text":"b"}
+' ticket-sync push -q
+	wait
+	expect_eq "$status" 1
+	expect_eq "$(jqo -c '.ticket | [.action, .error.code, .error.retryable]')" '["failed","state_error",true]'
+	run ticket-sync list
+	expect_eq "$(printf '%s\n' "$output" | jq -r .id | tr '\n' ' ')" "1 "
+	# A csat reply with no ticket to rate fails: its new customer is not kept.
+	run_in '{"channel":"sms","from":"+8613700137000","text":"5","intent":{"name":"csat","entities":{"score":5,"scale":5}}}
+' ticket-sync push -q
+	expect_eq "$(jqo -r .ticket.error.code)" not_found
+	expect_eq "$(sqlite3 "$CXKIT_STATE" "SELECT count(*) FROM ts_identity WHERE value LIKE '%8613700137000%'")" 0
 }

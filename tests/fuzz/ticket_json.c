@@ -23,7 +23,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    .status_map = "open:pending,Resolved:solved" };
 	struct ts_pull p = { 0 };
 	const char *why = NULL;
-	long total;
+	long total, n;
 	int more;
 	char *next = NULL;
 	json_t *t = json_pack("{ssss}", "id", "1", "status", "open"), *j;
@@ -39,7 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ts_pull_free(&p);
 	why = NULL;
 	if (ts_redmine_parse_issues(&c, (const char *)data, size, &p, &total,
-	    &why) != 0 && why == NULL)
+	    &n, &why) != 0 && why == NULL)
 		abort();
 	ts_pull_free(&p);
 	why = NULL;

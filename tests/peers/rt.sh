@@ -8,8 +8,10 @@
 # temporary directory, whose SQLite database rt-setup-database creates
 # there.  A token for root comes from RT's Perl API; rt-server (Starlet)
 # listens on a free loopback port and is stopped by its pid.
-# Checks: create, correspond, update, pull (cursor without a trailing Z,
-# 1-second LastUpdated overlap), an agent's comments once each, an ETag
+# Checks: create (the customer in the text), correspond, update, pull
+# (cursor without a trailing Z, read by RT in ticket-sync's user's time
+# zone, America/New_York here; 1-second LastUpdated overlap; pages of
+# one), an agent's comments once each, a replay that moves nothing, an ETag
 # conflict (RT's, and ticket-sync's 412 retry through the
 # CXKIT_TEST_RT_BEFORE_PUT hook), a deleted ticket, bad auth.  Prints TAP.
 set -u
@@ -86,7 +88,7 @@ is() {
 	if [ "$1" = "$2" ]; then ok "$3"; else notok "$3" "got:  $1" "want: $2"; fi
 }
 
-echo "1..21"
+echo "1..28"
 
 if ! "$SETUP" --action init --skip-create >"$tmp/setup.log" 2>&1; then
 	echo "Bail out! rt-setup-database failed: $(tail -3 "$tmp/setup.log")"
@@ -95,6 +97,10 @@ fi
 token=$(perl -I"$RTLIB" -e '
 use RT; RT::LoadConfig(); RT::Init();
 my $u = RT::User->new(RT->SystemUser); $u->Load("root");
+# the user of ticket-sync reads TicketSQL dates west of UTC: a cursor sent in
+# UTC would be read hours late, and changes skipped
+my ($tzok, $tzmsg) = $u->SetTimezone("America/New_York");
+die "$tzmsg\n" unless $tzok;
 my $t = RT::AuthToken->new(RT->SystemUser);
 my ($id, $msg, $tok) = $t->Create(Owner => $u->Id, Description => "cxkit");
 die "$msg\n" unless $id;
@@ -131,6 +137,7 @@ cat > "$CXKIT_CONFIG" <<EOF
 type = rt
 url = $url/
 token = env:RT_TOKEN
+user = root
 queue = General
 timeout = 20
 EOF
@@ -154,8 +161,21 @@ case $hist in
 *) notok "RT's history: Create then Correspond" "got: $hist" ;;
 esac
 
-# 6: pull
-ev=$(ticket-sync pull 2>"$tmp/err")
+# 6: the customer in the new ticket's text
+att=$(rtget "ticket/1/attachments?fields=Content,ContentType&per_page=100" |
+    jq -r '[.items[] | select(.ContentType=="text/plain") | .Content | (@base64d? // .)] | first')
+case $att in
+*"Customer: phone +8613800138001"*) ok "the new ticket's text names the customer (full phone: agents call back)" ;;
+*) notok "the new ticket's text names the customer" "got: $att" ;;
+esac
+
+# 8: pull (root reads dates in America/New_York: ticket-sync asks RT)
+ev=$(ticket-sync -vv pull 2>"$tmp/err")
+if grep -q 'TicketSQL dates in America/New_York' "$tmp/err"; then
+	ok "the API user's time zone comes from GET /user/root"
+else
+	notok "the API user's time zone comes from GET /user/root" "$(grep -i ticketsql "$tmp/err")"
+fi
 is "$(printf '%s\n' "$ev" | jq -r '.event + ":" + .ticket.id + ":" + .ticket.customer.phone' | sort | tr '\n' ' ')" \
     "ticket.created:1:+8613800138001 ticket.created:2:+8613800138002 " "pull: both tickets once, with their customers (in any order: they may share a second)"
 cur=$(sqlite3 "$CXKIT_STATE" "SELECT value FROM kv WHERE ns='ticket-sync.cursor' AND key='rt'")
@@ -163,11 +183,11 @@ case $cur in
 [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]\ [0-9][0-9]:[0-9][0-9]:[0-9][0-9]) ok "cursor in TicketSQL form, no Z ($cur)" ;;
 *) notok "cursor in TicketSQL form" "got: $cur" ;;
 esac
-# 8: the 1-second overlap: the next search includes the last second again,
+# 10: the 1-second overlap: the next search includes the last second again,
 # yet nothing comes twice.
 is "$(ticket-sync pull 2>&1)" "" "pull again at once: nothing (the overlapping second is de-duplicated)"
 
-# 9: an agent (wang, in RT's web UI or API) answers ticket 1 and writes an
+# 11: an agent (wang, in RT's web UI or API) answers ticket 1 and writes an
 # internal comment on ticket 2: one ticket.comment each, after the
 # ticket.updated events of the search page; ticket-sync's own correspondence (the
 # customer's message m2) was none.
@@ -192,7 +212,7 @@ rt:1:c[0-9]*\ rt:2:c[0-9]*\ ) ok "comment ids are stable: NAME:TICKET:cTRANSACTI
 esac
 is "$(ticket-sync pull 2>&1)" "" "pull again: the comments do not come twice"
 
-# 13: an agent solves ticket 1; another changes ticket 2 in the same run
+# 15: an agent solves ticket 1; another changes ticket 2 in the same run
 upd=$(ticket-sync update 1 --status solved --comment "Fixed: the hose was loose" 2>&1)
 is "$(printf '%s' "$upd" | jq -r .status)" solved "update: status solved (RT resolved) with a correspondence"
 curl -s -X PUT "$url/REST/2.0/ticket/2" -H "Authorization: token $token" \
@@ -201,7 +221,7 @@ ev=$(ticket-sync pull 2>"$tmp/err")
 is "$(printf '%s\n' "$ev" | jq -r '[.event, .ticket.id, .ticket.prev_status, .ticket.status] | join(" ")' | tr '\n' ',')" \
     "ticket.solved 1 open solved,ticket.updated 2 new pending," "pull: solved with prev_status, stalled is pending"
 
-# 15: an ETag conflict, as RT answers it: a stale If-Match gets 412; and
+# 17: an ETag conflict, as RT answers it: a stale If-Match gets 412; and
 # ticket-sync's update (fresh ETag) goes through.
 etag=$(curl -s -D - -o /dev/null "$url/REST/2.0/ticket/2" -H "Authorization: token $token" |
     tr -d '\r' | sed -n 's/^ETag: //Ip')
@@ -213,7 +233,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT "$url/REST/2.0/ticket/2" \
 upd=$(ticket-sync update 2 --status open 2>&1)
 is "$code:$(printf '%s' "$upd" | jq -r .status)" "412:open" "a stale ETag gets 412 from RT; ticket-sync's If-Match update succeeds"
 
-# 16: RT's 412 in ticket-sync's own update: the test hook changes the ticket
+# 18: RT's 412 in ticket-sync's own update: the test hook changes the ticket
 # between ticket-sync's GET (ETag) and PUT.  Once: it refetches and the
 # retry goes through, the other change kept; every time: a clear error.
 cat > "$tmp/change.sh" <<EOF
@@ -240,7 +260,7 @@ case $(cat "$tmp/err") in
 *) notok "412 twice: a clear error" "got: $(cat "$tmp/err")" ;;
 esac
 
-# 19: a ticket deleted in RT: lookup not_found, push opens a new one
+# 21: a ticket deleted in RT: lookup not_found, push opens a new one
 curl -s -X PUT "$url/REST/2.0/ticket/2" -H "Authorization: token $token" \
     -H 'Content-Type: application/json' -d '{"Status":"deleted"}' >/dev/null
 out=$(printf '%s\n' '{"id":"l","ticket":{"id":"2"}}' | ticket-sync lookup 2>"$tmp/err")
@@ -250,10 +270,47 @@ out=$(printf '%s\n' '{"id":"m4","channel":"wecom","from":"lisi","text":"any news
 is "$(printf '%s' "$out" | jq -r '.ticket.action + ":" + .ticket.id')" "created:3" \
     "push for the deleted ticket's customer (by IM id) opens a new ticket"
 
-# 21: bad token
+# 23: bad token
 out=$(printf '%s\n' '{"id":"m5","channel":"sms","from":"+8613800138001","text":"x"}' |
     RT_TOKEN=1-1-bad ticket-sync push 2>"$tmp/err")
 rc=$?
 is "$rc:$(printf '%s' "$out" | jq -r .ticket.error.code)" "1:auth_failed" "a bad token: auth_failed, exit 1"
+
+# 24: a replay (--since) leaves the cursor alone: the next pull still
+# has a change made before it
+ticket-sync pull >/dev/null 2>&1
+curl -s -u wang:wang-secret-1 -X POST "$url/REST/2.0/ticket/1/correspond" \
+    -H 'Content-Type: application/json' \
+    -d '{"Content":"Anything else?","ContentType":"text/plain"}' >/dev/null
+cur=$(sqlite3 "$CXKIT_STATE" "SELECT value FROM kv WHERE ns='ticket-sync.cursor' AND key='rt'")
+ticket-sync pull --since 2000-01-01T00:00:00Z >"$tmp/replay" 2>"$tmp/err"
+is "$(jq -r 'select(.event=="ticket.comment") | .comment.body' "$tmp/replay" | grep -c 'Anything else')" 1 \
+    "replay: the new comment is in it"
+is "$(sqlite3 "$CXKIT_STATE" "SELECT value FROM kv WHERE ns='ticket-sync.cursor' AND key='rt'")" "$cur" \
+    "replay: the cursor stays"
+is "$(ticket-sync pull 2>"$tmp/err" | jq -r '[.event, .ticket.id, (.comment.body // "")] | join(" ")' | tr '\n' ',')" \
+    "ticket.reopened 1 ,ticket.comment 1 Anything else?," "after a replay the next pull still has the change (RT reopens on a correspondence)"
+
+# 27: a token alone names no user: the zone is the timezone key; pages
+# of one ticket (page_size 1) from the beginning, in a new state: each
+# ticket once, none skipped
+cat > "$tmp/paged.ini" <<EOF
+[ticket rt]
+type = rt
+url = $url/
+token = env:RT_TOKEN
+timezone = America/New_York
+page_size = 1
+timeout = 20
+EOF
+chmod 600 "$tmp/paged.ini"
+all=$(rtget "tickets?query=id>0&per_page=100" | jq -r '[.items[].id | tostring] | sort | join(" ")')
+ev=$(CXKIT_CONFIG=$tmp/paged.ini CXKIT_STATE=$tmp/paged.db ticket-sync -vv pull 2>"$tmp/err")
+is "$(printf '%s\n' "$ev" | jq -r 'select(.event!="ticket.comment") | .ticket.id' | sort | tr '\n' ' ' | sed 's/ $//')" \
+    "$all" "page_size 1: every ticket once ($(grep -c 'GET .*/REST/2.0/tickets?' "$tmp/err") searches)"
+curl -s -X PUT "$url/REST/2.0/ticket/3" -H "Authorization: token $token" \
+    -H 'Content-Type: application/json' -d '{"Status":"stalled"}' >/dev/null
+is "$(CXKIT_CONFIG=$tmp/paged.ini CXKIT_STATE=$tmp/paged.db ticket-sync pull 2>&1 | jq -r '[.event, .ticket.id, .ticket.status] | join(" ")')" \
+    "ticket.updated 3 pending" "timezone key: the next pull has the change made after the last"
 
 [ "$fails" -eq 0 ]
