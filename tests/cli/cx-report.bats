@@ -272,3 +272,17 @@ nonsense = 1'
 	expect_eq "$status" 2
 	[[ $stderr_out == *"nonsense"* ]]
 }
+
+@test "bench/cx-report.sh: every tool it runs is checked and in scripts/deps bench" {
+	b=$TOP/bench/cx-report.sh
+	# the packages of scripts/deps bench (its variable assignments only)
+	deps=$(sh -c "$(sed -n '/^build=/,/^bench="\$bench /p' "$TOP/scripts/deps"); echo \$bench")
+	checked=$(sed -n 's/^for c in \(.*\); do$/\1/p' "$b")
+	for tool in jq mlr datamash bc; do
+		grep -qE "(^|[|(\$ ])$tool " "$b" || continue
+		[[ " $checked " == *" $tool "* ]] || { echo "$tool not checked" >&2; false; }
+		pkg=$tool
+		[ "$tool" = mlr ] && pkg=miller
+		[[ " $(echo $deps) " == *" $pkg "* ]] || { echo "$pkg not in deps bench" >&2; false; }
+	done
+}
