@@ -424,6 +424,7 @@ rp_cust_get(struct rp_agg *a, uint64_t key, int create)
 	if (c && !c->init) {
 		c->open = c->first = c->waiting = RP_NOTIME;
 		c->out0 = c->r0s = c->r0e = RP_NOTIME;
+		c->wf = c->sms_d = c->r0f = c->r0d = RP_NOTIME;
 		c->init = 1;
 	}
 	return c;
@@ -654,32 +655,112 @@ contact(struct rp_agg *a, struct rp_cust *c, int64_t t, int gi)
 	c->open_g = gi;
 }
 
-/* Adds (sign 1) or takes back (-1) the wait from start to end. */
+/* Adds (sign 1) or takes back (-1) the wait from start to end, which
+ * answered nsame inbound SMS by their deadlines. */
 static void
-resp_add(struct rp_agg *a, int64_t start, int64_t end, int gi, int sms,
-    int sign)
+resp_add(struct rp_agg *a, int64_t start, int64_t end, int gi,
+    uint32_t nsame, int sign)
 {
 	double d = (double)(end - start) / 1000;
-	int sameday = sms && end <= workday_deadline(a, start);
 	uint64_t k = (uint64_t)(int64_t)sign;
 
 	G((g->resp_n += k, g->resp_sum += sign * d,
 	    rp_sketch_add(&g->resp, d, sign),
 	    g->resp_le_online += d <= a->conf->sla_online ? k : 0,
-	    g->sms_sameday += sameday ? k : 0));
+	    g->sms_sameday += k * nsame));
+}
+
+/* The inbound SMS of a run answered at t: all of them, when t is before
+ * their (shared) deadline, else none. */
+static uint32_t
+same_day(uint32_t n, int64_t deadline, int64_t t)
+{
+	return n && t < deadline ? n : 0;
+}
+
+/* Moves k inbound SMS of a wait from group from to group to. */
+static void
+sms_move(struct rp_agg *a, uint32_t k, int from, int to)
+{
+	int gi;
+
+	if (k == 0 || from == to)
+		return;
+	gi = from;
+	G(g->sms_timed -= k);
+	gi = to;
+	G(g->sms_timed += k);
+}
+
+static void
+wait_reset(struct rp_cust *c)
+{
+	c->waiting = c->wf = c->sms_d = RP_NOTIME;
+	c->wt = c->sms_n = 0;
+	c->wfd = 0;
 }
 
 static void
 response(struct rp_agg *a, struct rp_cust *c, int64_t t)
 {
-	resp_add(a, c->waiting, t, c->wait_g, c->wait_sms, 1);
+	resp_add(a, c->waiting, t, c->wait_g, same_day(c->sms_n, c->sms_d, t),
+	    1);
 	if (c->r0s == RP_NOTIME) {
 		c->r0s = c->waiting;
 		c->r0e = t;
 		c->r0g = c->wait_g;
-		c->r0sms = c->wait_sms;
+		c->r0f = c->wf;
+		c->r0d = c->sms_d;
+		c->r0t = c->wt;
+		c->r0m = c->sms_n;
+		c->r0fd = c->wfd;
 	}
-	c->waiting = RP_NOTIME;
+	wait_reset(c);
+}
+
+/* An inbound SMS at ts joins c's wait.  Its deadline is the end of its
+ * working day; deadlines only grow with ts, so the SMS waiting whose
+ * deadline has passed by ts are late whatever comes, and all the others
+ * share ts's deadline: one run (sms_n, sms_d) is enough. */
+static void
+sms_in(struct rp_agg *a, struct rp_cust *c, int64_t ts)
+{
+	int gi = c->wait_g;
+
+	if (c->wf == RP_NOTIME) {
+		c->wf = ts;
+		c->wfd = 1;
+	}
+	if (c->sms_n && c->sms_d <= ts) {
+		c->sms_n = 0;
+		c->wfd = 0;
+	}
+	c->sms_d = workday_deadline(a, ts);
+	c->sms_n++;
+	c->wt++;
+	G(g->sms_timed++);
+}
+
+/* c's wait goes on with the inbound SMS of a later part that came
+ * before that part's first reply: f the first, fd whether they kept its
+ * run, t how many, n and d the last run. */
+static void
+sms_join(struct rp_cust *c, int64_t f, int fd, uint32_t t, uint32_t n,
+    int64_t d)
+{
+	int keep;
+
+	if (f == RP_NOTIME)
+		return;
+	keep = c->sms_n && c->sms_d > f && fd;
+	if (c->wf == RP_NOTIME) {
+		c->wf = f;
+		c->wfd = (uint8_t)fd;
+	} else
+		c->wfd = (uint8_t)(c->wfd && keep);
+	c->sms_n = keep ? c->sms_n + n : n;
+	c->sms_d = d;
+	c->wt += t;
 }
 
 static void
@@ -702,6 +783,19 @@ follow_up(struct rp_agg *a, struct rp_cust *c, int moved)
 			a->g[ng].answered_later++;
 	}
 	c->notified = 0;
+}
+
+/* c waits as b does at its end. */
+static void
+wait_from(struct rp_cust *c, const struct rp_cust *b)
+{
+	c->waiting = b->waiting;
+	c->wait_g = b->wait_g;
+	c->wf = b->wf;
+	c->wfd = b->wfd;
+	c->wt = b->wt;
+	c->sms_n = b->sms_n;
+	c->sms_d = b->sms_d;
 }
 
 void
@@ -732,14 +826,19 @@ rp_cust_meet(struct rp_agg *a, struct rp_cust *c, const struct rp_cust *b)
 		if (b->out0 != RP_NOTIME && b->out0 >= c->waiting)
 			end = b->out0;
 		else if (b->r0s != RP_NOTIME) {
-			resp_add(a, b->r0s, b->r0e, b->r0g, b->r0sms, -1);
+			resp_add(a, b->r0s, b->r0e, b->r0g,
+			    same_day(b->r0m, b->r0d, b->r0e), -1);
+			sms_move(a, b->r0t, b->r0g, c->wait_g);
+			sms_join(c, b->r0f, b->r0fd, b->r0t, b->r0m, b->r0d);
 			end = b->r0e;
 		}
 		if (end != RP_NOTIME) {
 			response(a, c, end);
-			c->waiting = b->waiting;
-			c->wait_g = b->wait_g;
-			c->wait_sms = b->wait_sms;
+			wait_from(c, b);
+		} else {
+			/* b never answered: its messages join c's wait. */
+			sms_move(a, b->wt, b->wait_g, c->wait_g);
+			sms_join(c, b->wf, b->wfd, b->wt, b->sms_n, b->sms_d);
 		}
 	} else {
 		if (c->out0 == RP_NOTIME && !c->seen_in)
@@ -748,11 +847,13 @@ rp_cust_meet(struct rp_agg *a, struct rp_cust *c, const struct rp_cust *b)
 			c->r0s = b->r0s;
 			c->r0e = b->r0e;
 			c->r0g = b->r0g;
-			c->r0sms = b->r0sms;
+			c->r0f = b->r0f;
+			c->r0d = b->r0d;
+			c->r0t = b->r0t;
+			c->r0m = b->r0m;
+			c->r0fd = b->r0fd;
 		}
-		c->waiting = b->waiting;
-		c->wait_g = b->wait_g;
-		c->wait_sms = b->wait_sms;
+		wait_from(c, b);
 	}
 	if (c->notified && b->orphan)
 		follow_up(a, c, b->orphan == 2);
@@ -1005,10 +1106,12 @@ rp_apply(struct rp_agg *a, const struct rp_ev *ev)
 			break;	/* no customer or no time: no wait to measure */
 		G(g->inbound_sms += sms);
 		if (c->waiting == RP_NOTIME) {
+			wait_reset(c);
 			c->waiting = ev->ts;
 			c->wait_g = gi;
-			c->wait_sms = (uint8_t)sms;
 		}
+		if (sms)
+			sms_in(a, c, ev->ts);
 		c->seen_in = 1;
 		follow_up(a, c, 1);
 		break;

@@ -320,7 +320,7 @@ responsiveness(struct rp_report *r, struct rp_table *t,
 	c[4].v = rp_sketch_quantile(&g->resp, 0.9);
 	c[5].v = ratio((double)g->resp_le_online, (double)g->resp_n);
 	c[6].v = (double)g->inbound_sms;
-	c[7].v = ratio((double)g->sms_sameday, (double)g->inbound_sms);
+	c[7].v = ratio((double)g->sms_sameday, (double)g->sms_timed);
 	c[8].v = (double)g->tickets;
 	c[9].v = ratio(g->reply_sum, (double)g->replied);
 	c[10].v = ratio((double)g->accepted_le, (double)g->accepted);

@@ -5,8 +5,10 @@
  *   {"cx_report_partial": 1, "conventions": "...", "records": N, ...,
  *    "groups": [{"key": "...", "answered": N, ..., "wait": SKETCH}, ...],
  *    "days": [...], "channels": [...], "hours": {...},
- *    "customers": [[hash, open, open_g, waiting, wait_g, wait_sms,
- *                   notified, notify_g], ...],
+ *    "customers": [[hash, open, open_g, first, first_g, waiting, wait_g,
+ *                   wfd, out0, r0s, r0e, r0g, r0fd, notified, notify_g,
+ *                   seen_in, seen_notice, orphan, wf, wt, sms_n, sms_d,
+ *                   r0f, r0d, r0t, r0m], ...],
  *    "tickets": [[hash, created, reply, accept, first, last, g, solves]]}
  * Counts and sums add, sketches add bucket by bucket (exact), tickets
  * combine by earliest/latest times (exact).  A customer present in two
@@ -40,7 +42,8 @@ static const struct field fields[] = {
 	D(talk_sum), U(wait_ab_n), U(talk_n), D(wait_sum), U(wait_n),
 	U(ans_le_phone), U(notified), U(answered_later), U(moved), U(st),
 	U(segments), U(sent_segments), D(cost), U(dlr), U(resp_n),
-	U(resp_le_online), U(inbound), U(inbound_sms), U(sms_sameday),
+	U(resp_le_online), U(inbound), U(inbound_sms), U(sms_timed),
+	U(sms_sameday),
 	U(unanswered), D(resp_sum), U(tickets), U(solved), U(solved_unknown),
 	U(reopened), U(accepted), U(accepted_le), U(replied), D(solve_sum),
 	D(reply_sum), U(contacts), U(repeats), U(censored), U(csat),
@@ -265,11 +268,14 @@ rp_partial_to_json(const struct rp_agg *a)
 			continue;
 		snprintf(hx, sizeof hx, "%016llx", (unsigned long long)c->key);
 		json_array_append_new(v, json_pack("[s,o,i,o,i,o,i,i,o,o,o,i,"
-		    "i,i,i,i,i,i]", hx, jint(c->open), c->open_g,
-		    jint(c->first), c->first_g, jint(c->waiting), c->wait_g,
-		    c->wait_sms, jint(c->out0), jint(c->r0s), jint(c->r0e),
-		    c->r0g, c->r0sms, c->notified, c->notify_g, c->seen_in,
-		    c->seen_notice, c->orphan));
+		    "i,i,i,i,i,i,o,I,I,o,o,o,I,I]", hx, jint(c->open),
+		    c->open_g, jint(c->first), c->first_g, jint(c->waiting),
+		    c->wait_g, c->wfd, jint(c->out0), jint(c->r0s),
+		    jint(c->r0e), c->r0g, c->r0fd, c->notified, c->notify_g,
+		    c->seen_in, c->seen_notice, c->orphan, jint(c->wf),
+		    (json_int_t)c->wt, (json_int_t)c->sms_n, jint(c->sms_d),
+		    jint(c->r0f), jint(c->r0d), (json_int_t)c->r0t,
+		    (json_int_t)c->r0m));
 	}
 	json_object_set_new(o, "customers", v);
 	v = json_array();
@@ -290,6 +296,8 @@ rp_partial_to_json(const struct rp_agg *a)
 	json_object_set_new(o, "tickets", v);
 	return o;
 }
+
+#define NCUST 26		/* values of a customer */
 
 static int
 jtime(const json_t *v, int64_t *out)
@@ -400,34 +408,45 @@ rp_partial_merge(struct rp_agg *a, const json_t *j, const char **err)
 	}
 	json_array_foreach(json_object_get(j, "customers"), i, e) {
 		struct rp_cust in = { 0 }, *c;
-		json_int_t x[18];
+		json_int_t x[NCUST];
 
 		in.key = jhash(json_array_get(e, 0));
-		if (in.key == 0 || json_array_size(e) != 18 ||
+		if (in.key == 0 || json_array_size(e) != NCUST ||
 		    jtime(json_array_get(e, 1), &in.open) ||
 		    jtime(json_array_get(e, 3), &in.first) ||
 		    jtime(json_array_get(e, 5), &in.waiting) ||
 		    jtime(json_array_get(e, 8), &in.out0) ||
 		    jtime(json_array_get(e, 9), &in.r0s) ||
-		    jtime(json_array_get(e, 10), &in.r0e))
+		    jtime(json_array_get(e, 10), &in.r0e) ||
+		    jtime(json_array_get(e, 18), &in.wf) ||
+		    jtime(json_array_get(e, 21), &in.sms_d) ||
+		    jtime(json_array_get(e, 22), &in.r0f) ||
+		    jtime(json_array_get(e, 23), &in.r0d))
 			goto fail;
-		for (int k = 0; k < 18; k++) {
+		for (int k = 0; k < NCUST; k++) {
 			x[k] = json_integer_value(json_array_get(e, (size_t)k));
 			if ((k == 2 || k == 4 || k == 6 || k == 11 || k == 14) &&
 			    (x[k] < 0 || x[k] >= ng))
+				goto fail;
+			if ((k == 19 || k == 20 || k == 24 || k == 25) &&
+			    (x[k] < 0 || x[k] > UINT32_MAX))
 				goto fail;
 		}
 		in.open_g = map[x[2]];
 		in.first_g = map[x[4]];
 		in.wait_g = map[x[6]];
-		in.wait_sms = x[7] != 0;
+		in.wfd = x[7] != 0;
 		in.r0g = map[x[11]];
-		in.r0sms = x[12] != 0;
+		in.r0fd = x[12] != 0;
 		in.notified = x[13] != 0;
 		in.notify_g = map[x[14]];
 		in.seen_in = x[15] != 0;
 		in.seen_notice = x[16] != 0;
 		in.orphan = (uint8_t)(x[17] == 1 || x[17] == 2 ? x[17] : 0);
+		in.wt = (uint32_t)x[19];
+		in.sms_n = (uint32_t)x[20];
+		in.r0t = (uint32_t)x[24];
+		in.r0m = (uint32_t)x[25];
 		in.init = 1;
 		c = rp_cust_get(a, in.key, 0);
 		if (c == NULL) {

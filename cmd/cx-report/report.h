@@ -208,7 +208,7 @@ struct rp_group {
 	uint64_t dlr[D_N];
 	/* responsiveness */
 	uint64_t resp_n, resp_le_online, inbound, inbound_sms,
-	    sms_sameday, unanswered;
+	    sms_timed, sms_sameday, unanswered;
 	double resp_sum;
 	struct rp_sketch resp;
 	uint64_t tickets, solved, solved_unknown, reopened, accepted,
@@ -240,8 +240,17 @@ struct rp_cust {
 	int64_t waiting;	/* first unanswered inbound message */
 	int64_t out0;		/* first reply before any inbound message */
 	int64_t r0s, r0e;	/* the first wait answered: start, end */
+	/* The inbound SMS of the wait (for the same-day share): the first,
+	 * how many, and the last run of them that share one deadline (every
+	 * earlier one missed its deadline before the next came). */
+	int64_t wf, sms_d;
+	uint32_t wt, sms_n;
+	/* The same of the first wait answered, when it was answered. */
+	int64_t r0f, r0d;
+	uint32_t r0t, r0m;
 	int32_t open_g, first_g, wait_g, notify_g, r0g;
-	uint8_t init, wait_sms, r0sms, notified, seen_in, seen_notice;
+	uint8_t init, wfd, r0fd;	/* the run began with the first SMS */
+	uint8_t notified, seen_in, seen_notice;
 	uint8_t orphan;		/* first follow-up before any notice: 1 call,
 				 * 2 message */
 };

@@ -163,6 +163,27 @@ workday_end = 18:00'
 	expect_eq "$(jqo -c '.responsiveness.total | [.inbound_sms, .replied, (.sms_same_day * 3 | round), .online_sla]')" '[3,3,2,0]'
 }
 
+@test "SMS answered the same working day: counted per inbound SMS, a burst as its texts" {
+	config '[sla]
+workday_end = 18:00'
+	# +..01: two texts at 17:00 and 17:10, one reply at 17:30: 2 of 2.
+	# +..02: Friday 17:50 (due Friday 18:00) and 18:30 (due Monday),
+	# answered Monday 10:00: 1 of 2.  +..03: Monday 11:00 and 11:20 by
+	# SMS (a WeCom text between), answered Tuesday: 0 of 2.
+	run_in "$(cat "$D/burst.ndjson")" cx-report -f json
+	expect_eq "$(jqo -c '.responsiveness.total | [.inbound, .inbound_sms, .replied, .sms_same_day]')" '[7,6,3,0.5]'
+	run_in "$(cat "$D/burst.ndjson")" cx-report -f json --by channel
+	expect_eq "$(jqo -c '[.responsiveness.groups[] | [.channel, .inbound_sms, .sms_same_day]]')" '[["sms",6,0.5],["wecom",0,null]]'
+	# cut anywhere, the two partials merge to the same figures
+	cx-report -f json < "$D/burst.ndjson" | jq -c .responsiveness > "$T/one"
+	for k in 1 2 3 4 5 6 7 8 9; do
+		{ head -n $k "$D/burst.ndjson" | cx-report --partial
+		  tail -n +$((k + 1)) "$D/burst.ndjson" | cx-report --partial; } |
+		    cx-report --merge -f json | jq -c .responsiveness > "$T/merged"
+		cmp "$T/one" "$T/merged" || { echo "cut after line $k" >&2; diff "$T/one" "$T/merged" >&2; false; }
+	done
+}
+
 @test "--by channel,queue: one row a group, then the total" {
 	grep '^{"id"' "$D/golden.ndjson" | grep -v '"ten"' > "$T/in"
 	run_in "$(cat "$T/in")" cx-report -f json --by channel,queue
