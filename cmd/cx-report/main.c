@@ -585,16 +585,42 @@ read_records(struct run *run)
 	cx_buf_free(&carry);
 }
 
+/* A partial read by --merge, with where it began. */
+struct part {
+	json_t *j;
+	int64_t tmin;		/* INT64_MIN: no time */
+	unsigned long line;
+};
+
+static int
+cmp_part(const void *x, const void *y)
+{
+	const struct part *a = x, *b = y;
+
+	if (a->tmin != b->tmin)
+		return a->tmin < b->tmin ? -1 : 1;
+	return a->line < b->line ? -1 : a->line > b->line;
+}
+
+/* Partials are merged in the order of their first record's time, not
+ * the order they come in: a customer's reply and repeat figures need the
+ * earlier part first, and parallel(1) without -k, or a shell glob, may
+ * give them in any order.  So they are all read first (a partial holds
+ * sums, not records: memory grows with customers and tickets, as one
+ * run's does, times the number of partials). */
 static void
 read_partials(struct run *run)
 {
 	struct cx_ndjson_in in;
+	struct part *v = NULL;
+	int n = 0, cap = 0;
 	json_t *j;
 	const char *err;
 
 	cx_ndjson_open(&in, &run->o->common);
 	while ((j = cx_ndjson_next(&in)) != NULL) {
 		struct rp_agg scratch;
+		json_t *t;
 		int bad;
 
 		/* Checked whole on a scratch copy first, so that a bad
@@ -602,14 +628,34 @@ read_partials(struct run *run)
 		rp_agg_init(&scratch, &run->o->conf);
 		bad = rp_partial_merge(&scratch, j, &err);
 		rp_agg_free(&scratch);
-		if (bad || rp_partial_merge(&run->agg, j, &err) != 0) {
+		if (bad) {
 			cx_err(cx_ndjson_where(&in), "not a partial result of "
 			    "cx-report: %s", err);
 			cx_status_fail();
+			json_decref(j);
+			continue;
 		}
-		json_decref(j);
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			v = cx_xrealloc(v, (size_t)cap * sizeof *v);
+		}
+		t = json_object_get(j, "tmin");
+		v[n].j = j;
+		v[n].tmin = json_is_integer(t) ? json_integer_value(t) :
+		    INT64_MIN;
+		v[n++].line = in.lineno;
 	}
 	cx_ndjson_close(&in);
+	qsort(v, (size_t)n, sizeof *v, cmp_part);
+	for (int i = 0; i < n; i++) {
+		if (rp_partial_merge(&run->agg, v[i].j, &err) != 0) {
+			cx_err(NULL, "<stdin>:%lu: not a partial result of "
+			    "cx-report: %s", v[i].line, err);
+			cx_status_fail();
+		}
+		json_decref(v[i].j);
+	}
+	free(v);
 }
 
 /* ---- configuration ---- */

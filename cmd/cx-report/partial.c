@@ -12,9 +12,9 @@
  *    "tickets": [[hash, created, reply, accept, first, last, g, solves]]}
  * Counts and sums add, sketches add bucket by bucket (exact), tickets
  * combine by earliest/latest times (exact).  A customer present in two
- * partials is met in the order the partials are read (rp_cust_meet): exact
- * when no customer spans two partials or the partials come in time order
- * and a customer's contacts do not interleave across them.  Customers and
+ * partials is met in the order they are merged (rp_cust_meet), which
+ * main.c makes the order of their earliest time: exact when no customer
+ * spans two partials or each partial is a stretch of time-ordered input.  Customers and
  * tickets are written as 64-bit hashes, never as phone numbers or ids.
  */
 #include <math.h>

@@ -177,10 +177,12 @@ workday_end = 18:00'
 	# cut anywhere, the two partials merge to the same figures
 	cx-report -f json < "$D/burst.ndjson" | jq -c .responsiveness > "$T/one"
 	for k in 1 2 3 4 5 6 7 8 9; do
-		{ head -n $k "$D/burst.ndjson" | cx-report --partial
-		  tail -n +$((k + 1)) "$D/burst.ndjson" | cx-report --partial; } |
-		    cx-report --merge -f json | jq -c .responsiveness > "$T/merged"
-		cmp "$T/one" "$T/merged" || { echo "cut after line $k" >&2; diff "$T/one" "$T/merged" >&2; false; }
+		head -n $k "$D/burst.ndjson" | cx-report --partial > "$T/p1"
+		tail -n +$((k + 1)) "$D/burst.ndjson" | cx-report --partial > "$T/p2"
+		for order in "$T/p1 $T/p2" "$T/p2 $T/p1"; do
+			cat $order | cx-report --merge -f json | jq -c .responsiveness > "$T/merged"
+			cmp "$T/one" "$T/merged" || { echo "cut after line $k: $order" >&2; diff "$T/one" "$T/merged" >&2; false; }
+		done
 	done
 }
 
@@ -252,6 +254,11 @@ assert len(w) == 4 and len(set(w)) == 1, w' "$T/t"
 	for s in "$T"/s.*; do cx-report --partial --by channel,day < "$s"; done > "$T/parts"
 	expect_eq "$(wc -l < "$T/parts")" 4
 	cx-report --merge -f json --by channel,day < "$T/parts" > "$T/merged"
+	cmp "$T/one" "$T/merged"
+	# in any order (parallel without -k): merged by their first time
+	tac "$T/parts" | cx-report --merge -f json --by channel,day > "$T/merged"
+	cmp "$T/one" "$T/merged"
+	sed -n '3p;1p;4p;2p' "$T/parts" | cx-report --merge -f json --by channel,day > "$T/merged"
 	cmp "$T/one" "$T/merged"
 	# shards by customer (hashing the number), as a map-reduce would key them
 	for k in 0 1 2 3; do
