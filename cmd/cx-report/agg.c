@@ -425,6 +425,7 @@ rp_cust_get(struct rp_agg *a, uint64_t key, int create)
 		c->open = c->first = c->waiting = RP_NOTIME;
 		c->out0 = c->r0s = c->r0e = RP_NOTIME;
 		c->wf = c->sms_d = c->r0f = c->r0d = RP_NOTIME;
+		c->li = c->fo = c->c0 = c->f0e = RP_NOTIME;
 		c->init = 1;
 	}
 	return c;
@@ -506,6 +507,7 @@ group_free(struct rp_group *g)
 	free(g->key);
 	rp_sketch_free(&g->wait);
 	rp_sketch_free(&g->resp);
+	rp_sketch_free(&g->fr);
 	rp_sketch_free(&g->solve);
 	for (int i = 0; i < g->nfail; i++)
 		free(g->fail[i].name);
@@ -785,6 +787,123 @@ follow_up(struct rp_agg *a, struct rp_cust *c, int moved)
 	c->notified = 0;
 }
 
+/* ---- conversations and their first response ----
+ *
+ * A conversation opens with an inbound contact when the customer's last
+ * one is more than conv_gap earlier (or there is none); its first
+ * response is the first reply after that message, counted in the group
+ * of that message.  A conversation that gets none before the next one
+ * opens, or before the end, is unanswered. */
+
+static void
+fr_add(struct rp_agg *a, int64_t start, int64_t end, int gi, int sign)
+{
+	double d = (double)(end - start) / 1000;
+	uint64_t k = (uint64_t)(int64_t)sign;
+
+	G((g->fr_n += k, g->fr_sum += sign * d,
+	    rp_sketch_add(&g->fr, d, sign),
+	    g->fr_le_online += d <= a->conf->sla_online ? k : 0));
+}
+
+static void
+fr_none(struct rp_agg *a, int gi, int sign)
+{
+	G(g->unanswered += (uint64_t)(int64_t)sign);
+}
+
+/* This part's first conversation still waits for its first response. */
+static int
+first_open(const struct rp_cust *c)
+{
+	return c->c0 != RP_NOTIME && c->f0e == RP_NOTIME && !c->f0u;
+}
+
+/* c's waiting conversation is answered at t (t != RP_NOTIME) or, with
+ * t == RP_NOTIME, closed without an answer. */
+static void
+fr_close(struct rp_agg *a, struct rp_cust *c, int64_t t)
+{
+	if (t != RP_NOTIME)
+		fr_add(a, c->fo, t, c->fg, 1);
+	else
+		fr_none(a, c->fg, 1);
+	if (first_open(c)) {
+		if (t != RP_NOTIME)
+			c->f0e = t;
+		else
+			c->f0u = 1;
+	}
+	c->fo = RP_NOTIME;
+}
+
+static void
+conv_in(struct rp_agg *a, struct rp_cust *c, int64_t ts, int gi)
+{
+	if (c->li == RP_NOTIME || (double)(ts - c->li) >
+	    a->conf->conv_gap * 1000) {
+		if (c->fo != RP_NOTIME)
+			fr_close(a, c, RP_NOTIME);
+		c->fo = ts;
+		c->fg = gi;
+		if (c->c0 == RP_NOTIME) {
+			c->c0 = ts;
+			c->c0g = gi;
+		}
+		G(g->convs++);
+	}
+	if (c->li == RP_NOTIME || ts > c->li)
+		c->li = ts;
+}
+
+static void
+conv_out(struct rp_agg *a, struct rp_cust *c, int64_t t)
+{
+	if (c->fo != RP_NOTIME && t >= c->fo)
+		fr_close(a, c, t);
+}
+
+/* The conversations of c, then of b, a later part. */
+static void
+conv_meet(struct rp_agg *a, struct rp_cust *c, const struct rp_cust *b)
+{
+	int cont = 0, gi;
+
+	/* b's replies before its first message answer c's conversation. */
+	if (c->fo != RP_NOTIME && b->out0 != RP_NOTIME && b->out0 >= c->fo)
+		fr_close(a, c, b->out0);
+	if (b->c0 != RP_NOTIME) {
+		cont = c->li != RP_NOTIME && (double)(b->c0 - c->li) <=
+		    a->conf->conv_gap * 1000;
+		if (cont) {
+			/* b's first conversation goes on c's: take back
+			 * what b made of it, and end c's as it ended. */
+			gi = b->c0g;
+			G(g->convs--);
+			if (b->f0e != RP_NOTIME)
+				fr_add(a, b->c0, b->f0e, b->c0g, -1);
+			if (b->f0u)
+				fr_none(a, b->c0g, -1);
+			if (c->fo != RP_NOTIME && (b->f0e != RP_NOTIME ||
+			    b->f0u))
+				fr_close(a, c, b->f0e);
+		} else if (c->fo != RP_NOTIME)
+			fr_close(a, c, RP_NOTIME);
+		if (c->c0 == RP_NOTIME) {
+			c->c0 = b->c0;
+			c->c0g = b->c0g;
+			c->f0e = b->f0e;
+			c->f0u = b->f0u;
+		}
+	}
+	if (b->fo != RP_NOTIME && !(cont && first_open(b))) {
+		c->fo = b->fo;
+		c->fg = b->fg;
+	}
+	if (b->li != RP_NOTIME && (c->li == RP_NOTIME || b->li > c->li))
+		c->li = b->li;
+}
+
 /* c waits as b does at its end. */
 static void
 wait_from(struct rp_cust *c, const struct rp_cust *b)
@@ -801,6 +920,7 @@ wait_from(struct rp_cust *c, const struct rp_cust *b)
 void
 rp_cust_meet(struct rp_agg *a, struct rp_cust *c, const struct rp_cust *b)
 {
+	conv_meet(a, c, b);
 	/* b is what came after c, summed up: its first contact closes c's
 	 * open one; its first reply answers c's wait (taking back the wait
 	 * b measured from a later message); its first follow-up answers
@@ -1064,9 +1184,15 @@ rp_apply(struct rp_agg *a, const struct rp_ev *ev)
 				c->seen_notice = 1;
 			}
 		}
-		if (c && c->waiting != RP_NOTIME && ev->ts >= c->waiting)
+		/* Queue notices and templated sends are automated: not a
+		 * reply unless --replies any. */
+		if (c == NULL || (!cf->replies_any && (ev->notice ||
+		    ev->key[BY_TEMPLATE] != NULL)))
+			break;
+		conv_out(a, c, ev->ts);
+		if (c->waiting != RP_NOTIME && ev->ts >= c->waiting)
 			response(a, c, ev->ts);
-		else if (c && !c->seen_in && c->out0 == RP_NOTIME)
+		else if (!c->seen_in && c->out0 == RP_NOTIME)
 			c->out0 = ev->ts;
 		break;
 	}
@@ -1112,6 +1238,7 @@ rp_apply(struct rp_agg *a, const struct rp_ev *ev)
 		}
 		if (sms)
 			sms_in(a, c, ev->ts);
+		conv_in(a, c, ev->ts, gi);
 		c->seen_in = 1;
 		follow_up(a, c, 1);
 		break;
@@ -1146,8 +1273,8 @@ rp_finish(struct rp_agg *a)
 			else
 				G(g->censored++);
 		}
-		if (c->waiting != RP_NOTIME) {
-			gi = c->wait_g;
+		if (c->fo != RP_NOTIME) {
+			gi = c->fg;
 			G(g->unanswered++);
 		}
 	}

@@ -38,15 +38,15 @@ struct opts {
 	struct rp_conf conf;
 	int format, partial, merge, jobs, libc_alloc;
 	const char *by, *from, *to, *tz;
-	double short_ab, sl_t, repeat_days;
-	int sl_formula, timeout_as, delivery, resolution, top;
+	double short_ab, sl_t, repeat_days, conv_gap;
+	int sl_formula, timeout_as, delivery, resolution, top, replies;
 };
 
 enum {
 	OPT_FROM = CX_OPT_BASE + 0x40, OPT_TO, OPT_TZ, OPT_SHOW_PII,
 	OPT_PARTIAL, OPT_MERGE, OPT_SHORT, OPT_SLT, OPT_SLF, OPT_TIMEOUT,
 	OPT_REPEAT, OPT_UNCENSORED, OPT_DELIVERY, OPT_RESOLUTION, OPT_TOP,
-	OPT_ALLOC,
+	OPT_ALLOC, OPT_REPLIES, OPT_CONV_GAP,
 };
 
 static const char doc[] =
@@ -63,6 +63,9 @@ static const struct argp_option options[] = {
 	{ "by", 'b', "KEYS", 0,
 	  "Group by channel, queue, provider, intent, agent, template, day, "
 	  "hour, week (comma-separated)", 0 },
+	{ "conversation-gap", OPT_CONV_GAP, "H", 0,
+	  "An inbound message opens a new conversation after H hours "
+	  "without one (default 24)", 0 },
 	{ "delivery-base", OPT_DELIVERY, "receipts|sent", 0,
 	  "Delivery rate over delivery receipts (default) or over messages "
 	  "sent", 0 },
@@ -77,6 +80,9 @@ static const struct argp_option options[] = {
 	  "combine them", 0 },
 	{ "partial", OPT_PARTIAL, NULL, 0,
 	  "Write mergeable partial results instead of the report", 0 },
+	{ "replies", OPT_REPLIES, "agent|any", 0,
+	  "Sends that answer a customer: not queue notices or templated "
+	  "sends (agent, the default), or any", 0 },
 	{ "repeat-days", OPT_REPEAT, "N", 0,
 	  "Repeat-contact window in days (default 7)", 0 },
 	{ "resolution", OPT_RESOLUTION, "first|full", 0,
@@ -124,6 +130,7 @@ parse_opt(int key, char *arg, struct argp_state *state)
 	static const char *const dlv[] = { "receipts", "sent", NULL };
 	static const char *const res[] = { "first", "full", NULL };
 	static const char *const alc[] = { "arena", "libc", NULL };
+	static const char *const rpl[] = { "agent", "any", NULL };
 	struct opts *o = state->input;
 
 	switch (key) {
@@ -191,6 +198,13 @@ parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_TOP:
 		o->top = (int)cx_opt_long(state, "--top", arg, 1, 100000);
+		break;
+	case OPT_REPLIES:
+		o->replies = pick(state, "--replies", arg, rpl) + 1;
+		break;
+	case OPT_CONV_GAP:
+		o->conv_gap = cx_opt_double(state, "--conversation-gap", arg,
+		    0.001, 24 * 366);
 		break;
 	case OPT_ALLOC:
 		o->libc_alloc = pick(state, "--alloc", arg, alc);
@@ -778,6 +792,8 @@ configure(struct opts *o, struct cx_config *cfg)
 	c->timeout_abandon = o->timeout_as == 2;
 	c->delivery_sent = o->delivery == 2;
 	c->resolution_full = o->resolution == 2;
+	c->replies_any = o->replies == 2;
+	c->conv_gap = 3600 * (o->conv_gap > 0 ? o->conv_gap : 24);
 	c->top = o->top ? o->top : 10;
 	c->sla_phone = conf_num(sla, "phone_answer_s", 0, 86400, 15);
 	c->sla_online = conf_num(sla, "online_reply_s", 0, 86400 * 7, 30);

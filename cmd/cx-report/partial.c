@@ -8,7 +8,8 @@
  *    "customers": [[hash, open, open_g, first, first_g, waiting, wait_g,
  *                   wfd, out0, r0s, r0e, r0g, r0fd, notified, notify_g,
  *                   seen_in, seen_notice, orphan, wf, wt, sms_n, sms_d,
- *                   r0f, r0d, r0t, r0m], ...],
+ *                   r0f, r0d, r0t, r0m, li, fo, fg, c0, c0g, f0e, f0u],
+ *                  ...],
  *    "tickets": [[hash, created, reply, accept, first, last, g, solves]]}
  * Counts and sums add, sketches add bucket by bucket (exact), tickets
  * combine by earliest/latest times (exact).  A customer present in two
@@ -44,7 +45,8 @@ static const struct field fields[] = {
 	U(segments), U(sent_segments), D(cost), U(dlr), U(resp_n),
 	U(resp_le_online), U(inbound), U(inbound_sms), U(sms_timed),
 	U(sms_sameday),
-	U(unanswered), D(resp_sum), U(tickets), U(solved), U(solved_unknown),
+	U(unanswered), D(resp_sum), U(convs), U(fr_n), U(fr_le_online),
+	D(fr_sum), U(tickets), U(solved), U(solved_unknown),
 	U(reopened), U(accepted), U(accepted_le), U(replied), D(solve_sum),
 	D(reply_sum), U(contacts), U(repeats), U(censored), U(csat),
 	U(optouts),
@@ -66,6 +68,7 @@ rp_group_merge(struct rp_group *into, const struct rp_group *from)
 	}
 	rp_sketch_merge(&into->wait, &from->wait);
 	rp_sketch_merge(&into->resp, &from->resp);
+	rp_sketch_merge(&into->fr, &from->fr);
 	rp_sketch_merge(&into->solve, &from->solve);
 	for (int i = 0; i < from->nfail; i++)
 		rp_count_add(&into->fail, &into->nfail, from->fail[i].name,
@@ -110,6 +113,7 @@ group_json(const struct rp_group *g)
 	}
 	json_object_set_new(o, "wait", rp_sketch_to_json(&g->wait));
 	json_object_set_new(o, "resp", rp_sketch_to_json(&g->resp));
+	json_object_set_new(o, "fr", rp_sketch_to_json(&g->fr));
 	json_object_set_new(o, "solve", rp_sketch_to_json(&g->solve));
 	json_object_set_new(o, "fail", counts_json(g->fail, g->nfail));
 	json_object_set_new(o, "intents", counts_json(g->intents,
@@ -152,6 +156,7 @@ group_from(struct rp_group *g, const json_t *o)
 	}
 	if (rp_sketch_from_json(&g->wait, json_object_get(o, "wait")) ||
 	    rp_sketch_from_json(&g->resp, json_object_get(o, "resp")) ||
+	    rp_sketch_from_json(&g->fr, json_object_get(o, "fr")) ||
 	    rp_sketch_from_json(&g->solve, json_object_get(o, "solve")))
 		return -1;
 	json_object_foreach((json_t *)json_object_get(o, "fail"), k, v) {
@@ -174,6 +179,7 @@ group_release(struct rp_group *g)
 {
 	rp_sketch_free(&g->wait);
 	rp_sketch_free(&g->resp);
+	rp_sketch_free(&g->fr);
 	rp_sketch_free(&g->solve);
 	for (int i = 0; i < g->nfail; i++)
 		free(g->fail[i].name);
@@ -194,10 +200,11 @@ conventions(const struct rp_conf *c)
 	for (int i = 0; i < c->nby; i++)
 		cx_buf_printf(&b, "%s%s", i ? "," : "", rp_by_names[c->by[i]]);
 	cx_buf_printf(&b, " tz=%s short=%g sl=%g timeout=%s repeat=%g "
-	    "phone=%g online=%g workday_end=%d price=%g", c->tz,
-	    c->short_abandon, c->sl_t, c->timeout_abandon ? "abandon" :
-	    "overflow", c->repeat_s, c->sla_phone, c->sla_online, c->work_end,
-	    c->price);
+	    "phone=%g online=%g workday_end=%d price=%g replies=%s "
+	    "conversation_gap=%g", c->tz, c->short_abandon, c->sl_t,
+	    c->timeout_abandon ? "abandon" : "overflow", c->repeat_s,
+	    c->sla_phone, c->sla_online, c->work_end, c->price,
+	    c->replies_any ? "any" : "agent", c->conv_gap);
 	for (int i = 0; i < c->nprices; i++)
 		cx_buf_printf(&b, " price_%s=%g", c->prices[i].name,
 		    c->prices[i].price);
@@ -217,7 +224,7 @@ jint(int64_t v)
 json_t *
 rp_partial_to_json(const struct rp_agg *a)
 {
-	json_t *o = json_object(), *v, *h;
+	json_t *o = json_object(), *v, *h, *e;
 	char *conv = conventions(a->conf);
 
 	json_object_set_new(o, "cx_report_partial", json_integer(1));
@@ -267,15 +274,17 @@ rp_partial_to_json(const struct rp_agg *a)
 		if (c->key == 0)
 			continue;
 		snprintf(hx, sizeof hx, "%016llx", (unsigned long long)c->key);
-		json_array_append_new(v, json_pack("[s,o,i,o,i,o,i,i,o,o,o,i,"
-		    "i,i,i,i,i,i,o,I,I,o,o,o,I,I]", hx, jint(c->open),
-		    c->open_g, jint(c->first), c->first_g, jint(c->waiting),
-		    c->wait_g, c->wfd, jint(c->out0), jint(c->r0s),
-		    jint(c->r0e), c->r0g, c->r0fd, c->notified, c->notify_g,
-		    c->seen_in, c->seen_notice, c->orphan, jint(c->wf),
-		    (json_int_t)c->wt, (json_int_t)c->sms_n, jint(c->sms_d),
-		    jint(c->r0f), jint(c->r0d), (json_int_t)c->r0t,
-		    (json_int_t)c->r0m));
+		e = json_pack("[s,o,i,o,i,o,i,i,o,o,o,i,i,i,i,i,i,i,o,I,I,o,o,"
+		    "o,I,I,o,o,i,o,i,o,i]", hx, jint(c->open), c->open_g,
+		    jint(c->first), c->first_g, jint(c->waiting), c->wait_g,
+		    c->wfd, jint(c->out0), jint(c->r0s), jint(c->r0e), c->r0g,
+		    c->r0fd, c->notified, c->notify_g, c->seen_in,
+		    c->seen_notice, c->orphan, jint(c->wf), (json_int_t)c->wt,
+		    (json_int_t)c->sms_n, jint(c->sms_d), jint(c->r0f),
+		    jint(c->r0d), (json_int_t)c->r0t, (json_int_t)c->r0m,
+		    jint(c->li), jint(c->fo), c->fg, jint(c->c0), c->c0g,
+		    jint(c->f0e), c->f0u);
+		json_array_append_new(v, e);
 	}
 	json_object_set_new(o, "customers", v);
 	v = json_array();
@@ -297,7 +306,7 @@ rp_partial_to_json(const struct rp_agg *a)
 	return o;
 }
 
-#define NCUST 26		/* values of a customer */
+#define NCUST 33		/* values of a customer */
 
 static int
 jtime(const json_t *v, int64_t *out)
@@ -421,11 +430,16 @@ rp_partial_merge(struct rp_agg *a, const json_t *j, const char **err)
 		    jtime(json_array_get(e, 18), &in.wf) ||
 		    jtime(json_array_get(e, 21), &in.sms_d) ||
 		    jtime(json_array_get(e, 22), &in.r0f) ||
-		    jtime(json_array_get(e, 23), &in.r0d))
+		    jtime(json_array_get(e, 23), &in.r0d) ||
+		    jtime(json_array_get(e, 26), &in.li) ||
+		    jtime(json_array_get(e, 27), &in.fo) ||
+		    jtime(json_array_get(e, 29), &in.c0) ||
+		    jtime(json_array_get(e, 31), &in.f0e))
 			goto fail;
 		for (int k = 0; k < NCUST; k++) {
 			x[k] = json_integer_value(json_array_get(e, (size_t)k));
-			if ((k == 2 || k == 4 || k == 6 || k == 11 || k == 14) &&
+			if ((k == 2 || k == 4 || k == 6 || k == 11 || k == 14 ||
+			    k == 28 || k == 30) &&
 			    (x[k] < 0 || x[k] >= ng))
 				goto fail;
 			if ((k == 19 || k == 20 || k == 24 || k == 25) &&
@@ -447,6 +461,9 @@ rp_partial_merge(struct rp_agg *a, const json_t *j, const char **err)
 		in.sms_n = (uint32_t)x[20];
 		in.r0t = (uint32_t)x[24];
 		in.r0m = (uint32_t)x[25];
+		in.fg = map[x[28]];
+		in.c0g = map[x[30]];
+		in.f0u = x[32] != 0;
 		in.init = 1;
 		c = rp_cust_get(a, in.key, 0);
 		if (c == NULL) {

@@ -69,6 +69,8 @@ struct rp_conf {
 	int uncensored;		/* count contacts whose window is still open */
 	int delivery_sent;	/* delivery rate over sent, not receipts */
 	int resolution_full;	/* resolution to the latest solve */
+	int replies_any;	/* automated sends end a wait too */
+	double conv_gap;	/* a conversation's silence limit, s */
 	int top;		/* rows of the ranked lists */
 	int show_pii;
 	/* [report] */
@@ -209,8 +211,11 @@ struct rp_group {
 	/* responsiveness */
 	uint64_t resp_n, resp_le_online, inbound, inbound_sms,
 	    sms_timed, sms_sameday, unanswered;
-	double resp_sum;
+	double resp_sum;	/* every wait (reply time) */
 	struct rp_sketch resp;
+	uint64_t convs, fr_n, fr_le_online;	/* first responses */
+	double fr_sum;
+	struct rp_sketch fr;
 	uint64_t tickets, solved, solved_unknown, reopened, accepted,
 	    accepted_le, replied;
 	double solve_sum, reply_sum;
@@ -248,6 +253,12 @@ struct rp_cust {
 	/* The same of the first wait answered, when it was answered. */
 	int64_t r0f, r0d;
 	uint32_t r0t, r0m;
+	/* Conversations: the last inbound contact, the conversation waiting
+	 * for its first response (start, group); the first conversation of
+	 * this part: its start, group, first response or closed without. */
+	int64_t li, fo, c0, f0e;
+	int32_t fg, c0g;
+	uint8_t f0u;
 	int32_t open_g, first_g, wait_g, notify_g, r0g;
 	uint8_t init, wfd, r0fd;	/* the run began with the first SMS */
 	uint8_t notified, seen_in, seen_notice;

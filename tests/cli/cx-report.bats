@@ -186,6 +186,38 @@ workday_end = 18:00'
 	done
 }
 
+@test "first response: the first agent reply after the message that opens a conversation" {
+	F=$D/first-response.ndjson
+	q='.responsiveness.total | [.conversations, .replied, .unanswered, .avg_first_response_s, .online_sla, .waits_replied, .avg_reply_s]'
+	# +..11: 09:00, a templated auto-ack at 09:00:05, an agent at 09:10:
+	# 600 s.  +..12: a queue notice, then 09:01, answered 09:03: 120 s.
+	# +..13: 10:00 answered 10:02 (120 s); 11:00 answered 11:30 is the
+	# same conversation (a reply time, not a first response); two days
+	# later a new one, never answered.  Reply times: 600, 120, 120, 1800.
+	run_in "$(cat "$F")" cx-report -f json
+	expect_eq "$(jqo -c "$q")" '[4,3,1,280,0,4,660]'
+	# automated sends count: the auto-ack answers +..11 in 5 s
+	run_in "$(cat "$F")" cx-report -f json --replies any
+	expect_eq "$(jqo -c "$q")" '[4,3,1,81.66666667,0.3333333333,4,511.25]'
+	# after 30 minutes of silence 11:00 opens a conversation of its own
+	run_in "$(cat "$F")" cx-report -f json --conversation-gap 0.5
+	expect_eq "$(jqo -c "$q")" '[5,4,1,660,0,4,660]'
+	run_in "$(cat "$F")" cx-report -f json --by channel
+	expect_eq "$(jqo -c '[.responsiveness.groups[] | [.channel, .conversations, .replied, .avg_first_response_s]]')" '[["sms",4,3,280]]'
+	# cut anywhere, the two partials merge (in either order) to one run
+	for opts in "" "--replies any" "--conversation-gap 0.5"; do
+		cx-report -f json $opts < "$F" | jq -c .responsiveness > "$T/one"
+		for k in 1 2 3 4 5 6 7 8 9 10; do
+			head -n $k "$F" | cx-report --partial $opts > "$T/p1"
+			tail -n +$((k + 1)) "$F" | cx-report --partial $opts > "$T/p2"
+			for order in "$T/p1 $T/p2" "$T/p2 $T/p1"; do
+				cat $order | cx-report --merge -f json $opts | jq -c .responsiveness > "$T/merged"
+				cmp "$T/one" "$T/merged" || { echo "$opts: cut after line $k: $order" >&2; diff "$T/one" "$T/merged" >&2; false; }
+			done
+		done
+	done
+}
+
 @test "--by channel,queue: one row a group, then the total" {
 	grep '^{"id"' "$D/golden.ndjson" | grep -v '"ten"' > "$T/in"
 	run_in "$(cat "$T/in")" cx-report -f json --by channel,queue
