@@ -250,6 +250,18 @@ assert len(w) == 4 and len(set(w)) == 1, w' "$T/t"
 	grep -q '^王芳 ' "$T/t"
 }
 
+@test "table: control characters from the data are shown as \\xHH, never sent to the terminal" {
+	run_in '{"ts":"2026-10-01T09:00:00Z","event":"connect","call_id":"a","wait_s":1,"queue":"q\u001b]0;pwned\u0007\u001b[2J\u009b","agent":"Al\r\u007f"}
+' cx-report -f table --by queue,agent --show-pii
+	expect_eq "$status" 0
+	# no ESC, BEL, CR, DEL or C1 CSI byte anywhere in the output
+	if printf '%s' "$output" | LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]\|\xc2\x9b'; then
+		printf '%s' "$output" | od -c | head >&2
+		false
+	fi
+	printf '%s\n' "$output" | grep -qF 'q\x1B]0;pwned\x07\x1B[2J\x9B  Al\x0D\x7F'
+}
+
 @test "CSV: formulas escaped, quotes doubled; Markdown and HTML escape what they print" {
 	in='{"ts":"2026-10-01T09:00:00Z","event":"connect","call_id":"a","wait_s":1,"queue":"=HYPERLINK(\"x\")"}
 {"ts":"2026-10-01T09:00:00Z","event":"connect","call_id":"b","wait_s":1,"queue":"<script>alert(1)</script>|x"}
