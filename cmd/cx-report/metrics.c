@@ -448,6 +448,7 @@ series(struct rp_report *r, const char *id, const char *title,
 	s->id = id;
 	s->title = title;
 	s->unit = unit;
+	s->none = "no data";
 	s->n = n;
 	s->labels = cx_xcalloc((size_t)n + 1, sizeof *s->labels);
 	s->v = cx_xcalloc((size_t)n + 1, sizeof *s->v);
@@ -484,6 +485,7 @@ charts(struct rp_report *r, const struct rp_agg *a)
 	series(r, "delivery_by_channel", "Delivery rate by channel", "%",
 	    a->nchans);
 	s = &r->s[r->ns - 1];
+	s->none = r->conf->delivery_sent ? "none sent" : "no receipts";
 	for (int i = 0; i < a->nchans; i++) {
 		s->labels[i] = cx_xstrdup(a->chans[i].key);
 		s->v[i] = delivery_rate(r->conf, &a->chans[i]);

@@ -352,6 +352,7 @@ struct rp_table {
 
 struct rp_series {
 	const char *id, *title, *unit;
+	const char *none;	/* what a null value means ("no data") */
 	char **labels;
 	double *v;
 	int n;

@@ -281,6 +281,23 @@ assert len(w) == 4 and len(set(w)) == 1, w' "$T/t"
 	if grep -iE '<script|src=|href=|@import|url\(' "$T/r.html"; then false; fi
 }
 
+@test "HTML: a channel with no delivery receipts says so, not a bar that reads 0 %" {
+	in='{"ts":"2026-10-01T09:00:00Z","to":"+8613800000001","sms":{"status":"sent","segments":1}}
+{"ts":"2026-10-01T09:00:00Z","channel":"wecom","to":"u1","im":{"status":"sent","parts":1}}
+{"ts":"2026-10-01T09:00:05Z","event":"delivery","channel":"sms","status":"delivered"}
+'
+	run_in "$in" cx-report -f html
+	printf '%s\n' "$output" | sed -n '/id="delivery_by_channel"/,/<\/figure>/p' > "$T/fig"
+	expect_eq "$(grep -c '<rect class="bar"' "$T/fig")" 1
+	grep -q '<rect class="bar"[^>]*><title>sms: 100.0%</title>' "$T/fig"
+	grep -q '<text class="none"[^>]*>no receipts<title>wecom: no receipts</title>' "$T/fig"
+	# over messages sent, WeCom's 0 of 1 is a real 0 %: a bar of height 0
+	run_in "$in" cx-report -f html --delivery-base sent
+	printf '%s\n' "$output" | sed -n '/id="delivery_by_channel"/,/<\/figure>/p' > "$T/fig"
+	grep -q 'height="0.0"><title>wecom: 0.0%</title>' "$T/fig"
+	if grep -q 'class="none"' "$T/fig"; then false; fi
+}
+
 @test "--jobs 2 and --alloc libc give the same report as one job" {
 	python3 "$GEN" 30000 7 > "$T/in"
 	cx-report -f json < "$T/in" > "$T/a"
