@@ -98,6 +98,31 @@ check_expect() {
 	expect_eq "$(jq -c '.outcomes.total | [.contacts, .repeat_contacts]' "$T/b.json")" '[1,1]'
 }
 
+@test "golden set 2: CSAT of 5 and of 10, answered later, --to, --by provider/intent/template/week" {
+	F=$D/golden2.ndjson
+	# +..21 abandoned, was sent a (templated) notice, called back in and
+	# was answered; CSAT 5, 4, 2 of 5 and 9, 6 of 10; a query; a call a
+	# week later
+	run_in "$(cat "$F")" cx-report -f json
+	# of 5: avg 11 / 3, >= 4: 2 of 3; of 10: avg 7.5; satisfied: 5, 4
+	# of 5 and 9 of 10 of the 5 replies
+	expect_eq "$(jqo -c '.outcomes.total | [.csat_responses, .csat_avg_5, .csat_ge4_of5, .csat_avg_10, .csat_avg_9, .satisfied]')" '[5,3.666666667,0.6666666667,7.5,null,0.6]'
+	expect_eq "$(jqo -c '.notices.total | [.notified, .answered_later, .moved_to_messaging, .answered_later_rate]')" '[1,1,0,1]'
+	expect_eq "$(jqo -c '[.hotline.total.offered, .report.outside]')" '[3,0]'
+	run_in "$(cat "$F")" cx-report -f json --to 2026-10-12
+	expect_eq "$(jqo -c '[.hotline.total.offered, .report.outside, .report.records]')" '[2,1,10]'
+	run_in "$(cat "$F")" cx-report -f json --by week
+	expect_eq "$(jqo -c '[.hotline.groups[] | [.week, .offered]]')" '[["2026-W41",2],["2026-W42",1]]'
+	run_in "$(cat "$F")" cx-report -f json --by provider
+	expect_eq "$(jqo -c '[.outcomes.groups[] | [.provider, .csat_responses, .csat_avg_5]]')" '[["(none)",0,null],["aliyun",3,3.666666667],["twilio-main",2,null]]'
+	expect_eq "$(jqo -c '[.messaging.groups[] | [.provider, .sent]]')" '[["twilio-main",1]]'
+	run_in "$(cat "$F")" cx-report -f json --by intent
+	expect_eq "$(jqo -c '[.outcomes.groups[] | select(.csat_responses > 0) | [.intent, .csat_responses]]')" '[["csat",5]]'
+	expect_eq "$(jqo -c '[.responsiveness.groups[] | [.intent, .inbound]]')" '[["order_query",1]]'
+	run_in "$(cat "$F")" cx-report -f json --by template
+	expect_eq "$(jqo -c '[.notices.groups[] | [.template, .notified, .answered_later]]')" '[["missed_call",1,1]]'
+}
+
 @test "time-zone day boundaries: --tz decides the day" {
 	in='{"ts":"2026-10-01T15:59:59Z","event":"connect","call_id":"a","wait_s":1}
 {"ts":"2026-10-01T16:00:00Z","event":"abandon","call_id":"b","wait_s":30}
@@ -260,6 +285,33 @@ assert len(w) == 4 and len(set(w)) == 1, w' "$T/t"
 		false
 	fi
 	printf '%s\n' "$output" | grep -qF 'q\x1B]0;pwned\x07\x1B[2J\x9B  Al\x0D\x7F'
+}
+
+@test "table on a terminal: bold titles, none with NO_COLOR" {
+	command -v script > /dev/null || skip "script(1) is not installed"
+	printf '%s\n' '{"ts":"2026-10-01T09:00:00Z","event":"connect","call_id":"a","wait_s":1}' > "$T/in"
+	# script(1) gives cx-report a pty: no -f, so a table, in colour
+	env -u NO_COLOR script -qec "cx-report < '$T/in'" /dev/null > "$T/tty" < /dev/null
+	grep -q $'\033\\[1mHotline\033\\[0m' "$T/tty"
+	NO_COLOR=1 script -qec "cx-report < '$T/in'" /dev/null > "$T/tty" < /dev/null
+	grep -q '^Hotline' "$T/tty"
+	if grep -q $'\033' "$T/tty"; then false; fi
+	# an empty NO_COLOR is as if unset (no-color.org)
+	NO_COLOR= script -qec "cx-report < '$T/in'" /dev/null > "$T/tty" < /dev/null
+	grep -q $'\033\\[1mHotline' "$T/tty"
+}
+
+@test "CSV: cells starting with + - @ tab or CR are quoted with a leading '" {
+	for q in '+1 555' '-2+3' '@SUM(A1)' '\tcmd' '\r=x'; do
+		printf '{"ts":"2026-10-01T09:00:00Z","event":"connect","call_id":"a","wait_s":1,"queue":"%s"}\n' "$q"
+	done > "$T/in"
+	cx-report -f csv --by queue < "$T/in" | grep '^hotline,' | cut -d, -f2 > "$T/cells"
+	expect_eq "$(cat -A "$T/cells")" "\"'^Icmd\"$
+\"'^M=x\"$
+\"'+1 555\"$
+\"'-2+3\"$
+\"'@SUM(A1)\"$
+total$"
 }
 
 @test "CSV: formulas escaped, quotes doubled; Markdown and HTML escape what they print" {
