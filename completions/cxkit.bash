@@ -262,7 +262,7 @@ _cxkit_ticket_sync_words() {
 }
 
 # --- cx-report --------------------------------------------------------------
-_cxkit_cx_report_opts='--alloc -b --by --conversation-gap --delivery-base
+_cxkit_cx_report_opts='--alloc -b --by --conversation-gap --dedup --delivery-base
 	-f --format --from -j --jobs --merge --partial --repeat-days --replies
 	--resolution --short-abandon
 	--show-pii --sl-formula --sl-threshold --timeout-as --to --top --tz

@@ -231,6 +231,7 @@ if not set -q __cxkit_completions_loaded
     complete -c cx-report -l alloc -x -a 'arena libc' -d "jansson's allocator"
     complete -c cx-report -s b -l by -x -a '(__cxkit_by_keys)' -d 'Group by these keys, comma-separated'
     complete -c cx-report -l conversation-gap -x -d 'Hours of silence that end a conversation (default 24)'
+    complete -c cx-report -l dedup -d 'Count a repeated queue event (call_id, event, ts) once'
     complete -c cx-report -l delivery-base -x -a 'receipts sent' -d 'Denominator of the delivery rate'
     complete -c cx-report -s f -l format -x -a 'table json csv markdown html' -d 'Output format'
     complete -c cx-report -l from -x -d 'Only records at or after TIME'

@@ -210,6 +210,13 @@ classify_queue(const struct rp_fields *f, int k, struct rp_ev *ev,
 	ev->key[BY_QUEUE] = sdup(st, FV(F_QUEUE));
 	ev->key[BY_AGENT] = sdup(st, FV(F_AGENT));
 	ev->cust = hash_of(FV(F_CALLER));
+	if (ev->ts != RP_NOTIME && (ev->dup = hash_of(FV(F_CALL_ID))) != 0) {
+		char b[48];
+		int n = snprintf(b, sizeof b, "%llx %d %lld",
+		    (unsigned long long)ev->dup, k, (long long)ev->ts);
+
+		ev->dup = rp_hash64(b, (size_t)n);
+	}
 	ev->contact = k == Q_CONNECT || k == Q_ABANDON || k == Q_TIMEOUT ||
 	    k == Q_MISSED || k == Q_CALLBACK;
 	return K_QUEUE;
@@ -532,6 +539,7 @@ rp_agg_free(struct rp_agg *a)
 	free(a->gidx.v);
 	free(a->cust.v);
 	free(a->tick.v);
+	free(a->seen.v);
 }
 
 void
@@ -1136,6 +1144,15 @@ rp_apply(struct rp_agg *a, const struct rp_ev *ev)
 	int gi;
 
 	a->records++;
+	if (cf->dedup && ev->dup) {
+		size_t n = a->seen.n;
+
+		hget(&a->seen, ev->dup, 1, sizeof ev->dup);
+		if (a->seen.n == n) {	/* seen before */
+			a->duplicates++;
+			return;
+		}
+	}
 	if (ev->ts != RP_NOTIME) {
 		if (ev->ts < cf->from || ev->ts >= cf->to) {
 			a->outside++;

@@ -46,7 +46,7 @@ enum {
 	OPT_FROM = CX_OPT_BASE + 0x40, OPT_TO, OPT_TZ, OPT_SHOW_PII,
 	OPT_PARTIAL, OPT_MERGE, OPT_SHORT, OPT_SLT, OPT_SLF, OPT_TIMEOUT,
 	OPT_REPEAT, OPT_UNCENSORED, OPT_DELIVERY, OPT_RESOLUTION, OPT_TOP,
-	OPT_ALLOC, OPT_REPLIES, OPT_CONV_GAP,
+	OPT_ALLOC, OPT_REPLIES, OPT_CONV_GAP, OPT_DEDUP,
 };
 
 static const char doc[] =
@@ -66,6 +66,9 @@ static const struct argp_option options[] = {
 	{ "conversation-gap", OPT_CONV_GAP, "H", 0,
 	  "An inbound message opens a new conversation after H hours "
 	  "without one (default 24)", 0 },
+	{ "dedup", OPT_DEDUP, NULL, 0,
+	  "Count a queue event once when its call_id, event and ts repeat",
+	  0 },
 	{ "delivery-base", OPT_DELIVERY, "receipts|sent", 0,
 	  "Delivery rate over delivery receipts (default) or over messages "
 	  "sent", 0 },
@@ -198,6 +201,9 @@ parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_TOP:
 		o->top = (int)cx_opt_long(state, "--top", arg, 1, 100000);
+		break;
+	case OPT_DEDUP:
+		o->conf.dedup = 1;
 		break;
 	case OPT_REPLIES:
 		o->replies = pick(state, "--replies", arg, rpl) + 1;
@@ -870,9 +876,10 @@ main(int argc, char *argv[])
 	if (run.bad)
 		cx_warn(NULL, "%llu bad records skipped",
 		    (unsigned long long)run.bad);
-	cx_info(NULL, "%llu records, %llu outside --from/--to",
-	    (unsigned long long)run.agg.records,
-	    (unsigned long long)run.agg.outside);
+	cx_info(NULL, "%llu records, %llu outside --from/--to, %llu "
+	    "duplicates", (unsigned long long)run.agg.records,
+	    (unsigned long long)run.agg.outside,
+	    (unsigned long long)run.agg.duplicates);
 	if (o.partial) {
 		json_t *p = rp_partial_to_json(&run.agg);
 

@@ -208,6 +208,8 @@ conventions(const struct rp_conf *c)
 	for (int i = 0; i < c->nprices; i++)
 		cx_buf_printf(&b, " price_%s=%g", c->prices[i].name,
 		    c->prices[i].price);
+	if (c->dedup)
+		cx_buf_printf(&b, " dedup=call_id,event,ts");
 	if (c->from != INT64_MIN)
 		cx_buf_printf(&b, " from=%lld", (long long)c->from);
 	if (c->to != INT64_MAX)
@@ -234,6 +236,8 @@ rp_partial_to_json(const struct rp_agg *a)
 	json_object_set_new(o, "unknown", json_integer((json_int_t)a->unknown));
 	json_object_set_new(o, "bad", json_integer((json_int_t)a->bad));
 	json_object_set_new(o, "outside", json_integer((json_int_t)a->outside));
+	json_object_set_new(o, "duplicates", json_integer((json_int_t)
+	    a->duplicates));
 	json_object_set_new(o, "tmin", a->tmin == INT64_MAX ? json_null() :
 	    json_integer(a->tmin));
 	json_object_set_new(o, "tmax", a->tmax == INT64_MIN ? json_null() :
@@ -514,6 +518,8 @@ rp_partial_merge(struct rp_agg *a, const json_t *j, const char **err)
 	a->bad += (uint64_t)json_integer_value(json_object_get(j, "bad"));
 	a->outside += (uint64_t)json_integer_value(json_object_get(j,
 	    "outside"));
+	a->duplicates += (uint64_t)json_integer_value(json_object_get(j,
+	    "duplicates"));
 	if (jtime(json_object_get(j, "tmin"), &t) == 0 && t != RP_NOTIME &&
 	    t < a->tmin)
 		a->tmin = t;

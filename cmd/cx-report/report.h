@@ -70,6 +70,7 @@ struct rp_conf {
 	int delivery_sent;	/* delivery rate over sent, not receipts */
 	int resolution_full;	/* resolution to the latest solve */
 	int replies_any;	/* automated sends end a wait too */
+	int dedup;		/* drop repeated (call_id, event, ts) */
 	double conv_gap;	/* a conversation's silence limit, s */
 	int top;		/* rows of the ranked lists */
 	int show_pii;
@@ -113,6 +114,8 @@ struct rp_ev {
 	int segments;
 	uint64_t cust;		/* hash of the customer, 0 when none */
 	uint64_t ticket;	/* hash of the ticket id, 0 when none */
+	uint64_t dup;		/* queue event: hash of (call_id, event, ts),
+				 * 0 without call_id or ts */
 	const char *key[BY_N];	/* group values (day/hour/week: NULL) */
 	const char *code;	/* error code (results, receipts) */
 	const char *status;	/* ticket status */
@@ -136,7 +139,7 @@ void rp_strs_reset(struct rp_strs *st);
 enum rp_fid {
 	F_TS, F_SMS, F_IM, F_EVENT, F_STATUS, F_CHANNEL, F_PROVIDER,
 	F_ERROR_CODE, F_TICKET, F_FROM, F_TEXT, F_INTENT, F_TEMPLATE, F_TO,
-	F_QUEUE, F_WAIT_S, F_TALK_S, F_AGENT, F_CALLER, F_COMMENT,
+	F_QUEUE, F_WAIT_S, F_TALK_S, F_AGENT, F_CALLER, F_COMMENT, F_CALL_ID,
 	/* sms.*, then im.* in the same order (R_* offsets) */
 	F_SMS_STATUS, F_SMS_COUNT, F_SMS_PROVIDER, F_SMS_ERROR, F_SMS_TO,
 	F_SMS_ERROR_CODE,
@@ -287,8 +290,9 @@ struct rp_agg {
 	struct rp_hash gidx;	/* group key hash -> index + 1 */
 	struct rp_hash cust;
 	struct rp_hash tick;
+	struct rp_hash seen;	/* --dedup: the dup hashes of queue events */
 	int64_t tmin, tmax;	/* times seen */
-	uint64_t records, unknown, bad, outside;
+	uint64_t records, unknown, bad, outside, duplicates;
 	unsigned long first_unknown;
 	/* series for the charts (independent of --by) */
 	uint64_t hour_vol[24], hour_wait_n[24];

@@ -173,6 +173,43 @@ sl_input() {
 	expect_eq "$(printf '%s\n' '{"ts":"2026-10-01T10:00:00Z","event":"ticket.solved","ticket":{"id":"T","created_at":"2026-10-01T09:00:00Z"}}' '{"ts":"2026-10-01T12:00:00Z","event":"ticket.solved","ticket":{"id":"T","created_at":"2026-10-01T09:00:00Z"}}' | cx-report -f json --resolution full | jq .responsiveness.total.avg_resolution_s)" 10800
 }
 
+@test "JSON: the report object names every convention the figures depend on" {
+	config '[report]
+currency = CNY
+price = 0.05
+price_ops-wecom = 0
+[sla]
+phone_answer_s = 10
+online_reply_s = 60
+ticket_accept_s = 3600
+workday_end = 17:30'
+	run_in '' cx-report -f json --short-abandon 8 --sl-threshold 30 --sl-formula neutral --repeat-days 3 --uncensored --timeout-as abandon --delivery-base sent --resolution full --replies any --conversation-gap 12 --dedup --tz Asia/Shanghai
+	expect_eq "$(jqo -c '.report | del(.from, .to, .by, .records, .unknown, .bad, .outside, .duplicates)')" '{"tz":"Asia/Shanghai","short_abandon_s":8,"sl_threshold_s":30,"sl_formula":"neutral","repeat_days":3,"uncensored":true,"timeout_as":"abandon","delivery_base":"sent","resolution":"full","replies":"any","conversation_gap_h":12,"dedup":true,"phone_answer_s":10,"online_reply_s":60,"ticket_accept_s":3600,"workday_end":"17:30","currency":"CNY","price":0.05,"prices":{"ops-wecom":0}}'
+}
+
+@test "--dedup: a queue event repeated with its call_id, event and ts counts once" {
+	in='{"ts":"2026-10-01T09:00:00Z","event":"abandon","call_id":"a","wait_s":30}
+{"ts":"2026-10-01T09:00:00Z","event":"abandon","call_id":"a","wait_s":30}
+{"ts":"2026-10-01T09:00:01Z","event":"abandon","call_id":"a","wait_s":30}
+{"ts":"2026-10-01T09:00:00Z","event":"connect","call_id":"a","wait_s":30}
+{"ts":"2026-10-01T09:00:00Z","event":"connect","call_id":"b","wait_s":30}
+{"event":"connect","call_id":"b","wait_s":30}
+{"event":"connect","call_id":"b","wait_s":30}
+'
+	run_in "$in" cx-report -f json
+	expect_eq "$(jqo -c '[.hotline.total.offered, .hotline.total.abandoned, .report.duplicates]')" '[7,3,0]'
+	# only line 2 repeats line 1; another second, event or call is
+	# another event; without ts there is nothing to compare
+	run_in "$in" cx-report -f json --dedup
+	expect_eq "$(jqo -c '[.hotline.total.offered, .hotline.total.abandoned, .report.duplicates, .report.records, .report.dedup]')" '[6,2,1,7,true]'
+	# a partial made with --dedup merges only with --dedup
+	printf '%s' "$in" | cx-report --partial --dedup > "$T/p"
+	run_in "$(cat "$T/p")" cx-report --merge -f json --dedup
+	expect_eq "$(jqo -c '[.hotline.total.offered, .report.duplicates]')" '[6,1]'
+	run_in "$(cat "$T/p")" cx-report --merge -f json
+	expect_eq "$status" 1
+}
+
 @test "SMS answered the same working day: after hours and at weekends it is the next weekday" {
 	config '[sla]
 workday_end = 18:00'
