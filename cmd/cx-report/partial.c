@@ -15,8 +15,10 @@
  * combine by earliest/latest times (exact).  A customer present in two
  * partials is met in the order they are merged (rp_cust_meet), which
  * main.c makes the order of their earliest time: exact when no customer
- * spans two partials or each partial is a stretch of time-ordered input.  Customers and
- * tickets are written as 64-bit hashes, never as phone numbers or ids.
+ * spans two partials or each partial is a stretch of time-ordered input.
+ * Customers and tickets are written as 64-bit FNV-1a hashes, never as
+ * phone numbers or ids; unsalted, so a number can be found again by
+ * hashing candidates: a partial is personal data (cx-report(1) says so).
  */
 #include <math.h>
 #include <stddef.h>

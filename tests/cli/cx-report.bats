@@ -422,6 +422,19 @@ total$"
 	{ cat "$T/p12"; tail -2 "$T/parts"; } | cx-report --merge -f json --by channel,day | cmp - "$T/one"
 }
 
+@test "--partial: customers are unsalted FNV-1a hashes of their numbers, as the man page warns" {
+	echo '{"ts":"2026-10-01T09:00:00Z","channel":"sms","from":"+8613800000001","text":"hi"}' |
+	    cx-report --partial > "$T/p"
+	if grep -q '8613800000001' "$T/p"; then false; fi
+	h=$(python3 -c '
+h = 1469598103934665603
+for b in b"+8613800000001":
+    h = ((h ^ b) * 1099511628211) % 2**64
+print("%016x" % h)')
+	expect_eq "$(jq -r '.customers[0][0]' "$T/p")" "$h"
+	grep -q 'the hashes are not salted' "$TOP/man/cx-report.1"
+}
+
 @test "--merge refuses a partial made with other conventions, and junk" {
 	echo '{"event":"connect","call_id":"a","wait_s":1}' | cx-report --partial > "$T/p"
 	run_in "$(cat "$T/p")
