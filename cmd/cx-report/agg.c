@@ -111,11 +111,55 @@ sval(const struct rp_fv *v)
 	return v->t == FT_STR ? v->s : NULL;
 }
 
+/* [report] secret: set once by main() before the threads start. */
+static char *hkey, hkey_id[9];
+
+void
+rp_hash_key(const char *key)
+{
+	unsigned char d[32];
+
+	if (hkey)
+		cx_secret_free(hkey);
+	hkey = key ? cx_xstrdup(key) : NULL;
+	if (hkey) {
+		cx_hmac(CX_SHA256, hkey, strlen(hkey), "cx-report partial", 17,
+		    d);
+		cx_hex(d, 4, hkey_id);
+	}
+}
+
+const char *
+rp_hash_key_id(void)
+{
+	return hkey ? hkey_id : NULL;
+}
+
+static uint64_t
+keyed(const char *s, size_t n)
+{
+	unsigned char d[32];
+	uint64_t h;
+
+	cx_hmac(CX_SHA256, hkey, strlen(hkey), s, n, d);
+	memcpy(&h, d, sizeof h);
+	return h ? h : 1;
+}
+
+/* A customer's or a ticket's identity: FNV-1a of the string (or a
+ * multiplicative hash of the integer), or with [report] secret
+ * HMAC-SHA256, so that a partial's hashes cannot be matched to numbers
+ * without the key. */
 static uint64_t
 hash_of(const struct rp_fv *v)
 {
+	char b[32];
+
 	if (v->t == FT_STR && v->n > 0)
-		return rp_hash64(v->s, v->n);
+		return hkey ? keyed(v->s, v->n) : rp_hash64(v->s, v->n);
+	if (v->t == FT_INT && hkey)
+		return keyed(b, (size_t)snprintf(b, sizeof b, "%lld",
+		    (long long)v->i));
 	if (v->t == FT_INT)
 		return (uint64_t)v->i * 0x9E3779B97F4A7C15ULL | 1;
 	return 0;

@@ -737,7 +737,7 @@ configure(struct opts *o, struct cx_config *cfg)
 	};
 	static const char *const report_keys[] = {
 		"tz", "currency", "price", "short_abandon_s",
-		"sl_threshold_s", "sl_formula", "repeat_days", NULL
+		"sl_threshold_s", "sl_formula", "repeat_days", "secret", NULL
 	};
 	const struct cx_section *rep = cx_config_get(cfg, "report", NULL),
 	    *sla = cx_config_get(cfg, "sla", NULL),
@@ -764,6 +764,17 @@ configure(struct opts *o, struct cx_config *cfg)
 			c->prices[c->nprices++].price = conf_num(rep, k, 0,
 			    1e6, 0);
 		}
+	}
+	if (rep && cx_section_get(rep, "secret")) {
+		char *sec = cx_section_secret(rep, "secret", &err);
+
+		if (sec == NULL)
+			cx_die(NULL, "%s", err);
+		if (*sec == '\0')
+			cx_die(NULL, "%s", cx_section_err(rep, "secret",
+			    "empty"));
+		rp_hash_key(sec);
+		cx_secret_free(sec);
 	}
 	c->price = conf_num(rep, "price", 0, 1e6, 0);
 	c->currency = rep ? cx_section_get(rep, "currency") : NULL;
@@ -920,5 +931,6 @@ main(int argc, char *argv[])
 		free(o.conf.prices[i].name);
 	free(o.conf.prices);
 	cx_config_free(cfg);
+	rp_hash_key(NULL);
 	return cx_finish();
 }

@@ -212,6 +212,8 @@ conventions(const struct rp_conf *c)
 		    c->prices[i].price);
 	if (c->dedup)
 		cx_buf_printf(&b, " dedup=call_id,event,ts");
+	if (rp_hash_key_id())
+		cx_buf_printf(&b, " key=%s", rp_hash_key_id());
 	if (c->from != INT64_MIN)
 		cx_buf_printf(&b, " from=%lld", (long long)c->from);
 	if (c->to != INT64_MAX)

@@ -387,5 +387,11 @@ void rp_out_html(FILE *f, const struct rp_report *r);
 
 /* FNV-1a 64, never 0. */
 uint64_t rp_hash64(const char *s, size_t n);
+/* Customers and tickets are hashed with HMAC-SHA256 keyed by key (the
+ * first 8 bytes) instead of FNV-1a: call once, before any thread starts
+ * (key is copied; NULL: back to FNV-1a). */
+void rp_hash_key(const char *key);
+/* A fingerprint of the key (8 hex digits, not the key), or NULL. */
+const char *rp_hash_key_id(void);
 
 #endif

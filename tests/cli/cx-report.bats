@@ -435,6 +435,33 @@ print("%016x" % h)')
 	grep -q 'the hashes are not salted' "$TOP/man/cx-report.1"
 }
 
+@test "[report] secret: customers hashed with HMAC-SHA256, shards with one key merge, others do not" {
+	F=$D/first-response.ndjson
+	config '[report]
+secret = env:CX_REPORT_TEST_KEY'
+	export CX_REPORT_TEST_KEY=k1
+	head -n 1 "$F" | cx-report --partial > "$T/p"
+	h=$(python3 -c '
+import hashlib, hmac
+print(hmac.new(b"k1", b"+8613800000012", hashlib.sha256).digest()[:8][::-1].hex())')
+	expect_eq "$(jq -r '.customers[0][0]' "$T/p")" "$h"
+	# the figures do not change; shards made with the key merge
+	cx-report -f json < "$F" | jq -c .responsiveness > "$T/one"
+	{ head -n 5 "$F" | cx-report --partial; tail -n +6 "$F" | cx-report --partial; } > "$T/parts"
+	cx-report --merge -f json < "$T/parts" | jq -c .responsiveness | cmp - "$T/one"
+	: > "$CXKIT_CONFIG"
+	cx-report -f json < "$F" | jq -c .responsiveness | cmp - "$T/one"
+	# without it, or with another key, they do not
+	run_in "$(cat "$T/parts")" cx-report --merge -f json
+	expect_eq "$status" 1
+	config '[report]
+secret = env:CX_REPORT_TEST_KEY'
+	CX_REPORT_TEST_KEY=k2 run_in "$(cat "$T/parts")" cx-report --merge -f json
+	expect_eq "$status" 1
+	[[ $stderr_out == *"made with other options or configuration"* ]]
+	[[ $stderr_out != *k1* && $stderr_out != *k2* ]]
+}
+
 @test "--merge refuses a partial made with other conventions, and junk" {
 	echo '{"event":"connect","call_id":"a","wait_s":1}' | cx-report --partial > "$T/p"
 	run_in "$(cat "$T/p")
