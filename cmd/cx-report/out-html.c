@@ -155,8 +155,9 @@ rp_out_html(FILE *f, const struct rp_report *r)
 	    "tr.total td{font-weight:bold}\n.charts{display:flex;"
 	    "flex-wrap:wrap;gap:1em}\nfigure{margin:0}figcaption{font-weight:"
 	    "bold}\n.axis{stroke:#888}.bar{fill:#3b7dd8}.line{stroke:#d8553b;"
-	    "stroke-width:2}.dot{fill:#d8553b}.tick,.empty,.none{font-size:10px;"
-	    "fill:#555}\n.scroll{overflow-x:auto}\n</style></head><body>\n", f);
+	    "stroke-width:2}.dot{fill:#d8553b}.tick,.empty,.none{"
+	    "font-size:10px;fill:#555}\n.scroll{overflow-x:auto}\n"
+	    "</style></head><body>\n", f);
 	fprintf(f, "<h1>cx-report</h1>\n<p>%s to %s (", a->tmin == INT64_MAX ?
 	    "-" : cx_time_format_tz(a->tmin, r->conf->tz, t0),
 	    a->tmax == INT64_MIN ? "-" : cx_time_format_tz(a->tmax,

@@ -114,8 +114,8 @@ struct rp_ev {
 	int segments;
 	uint64_t cust;		/* hash of the customer, 0 when none */
 	uint64_t ticket;	/* hash of the ticket id, 0 when none */
-	uint64_t dup;		/* queue event: hash of (call_id, event, ts),
-				 * 0 without call_id or ts */
+	uint64_t dup;		/* queue event: hash of call_id, event, ts
+				 * (0 without call_id or ts) */
 	const char *key[BY_N];	/* group values (day/hour/week: NULL) */
 	const char *code;	/* error code (results, receipts) */
 	const char *status;	/* ticket status */
@@ -290,7 +290,7 @@ struct rp_agg {
 	struct rp_hash gidx;	/* group key hash -> index + 1 */
 	struct rp_hash cust;
 	struct rp_hash tick;
-	struct rp_hash seen;	/* --dedup: the dup hashes of queue events */
+	struct rp_hash seen;	/* --dedup: the queue events seen */
 	int64_t tmin, tmax;	/* times seen */
 	uint64_t records, unknown, bad, outside, duplicates;
 	unsigned long first_unknown;
