@@ -486,7 +486,7 @@ secret = env:CX_REPORT_TEST_KEY'
 }
 
 @test "usage errors exit 2" {
-	for a in "--by colour" "--format xml" "--tz Mars/Base" "--sl-formula best" "--from yesterday" "--jobs 0" "extra"; do
+	for a in "--by colour" "--format xml" "--tz Mars/Base" "--sl-formula best" "--from yesterday" "--jobs 0" "extra" "--replies bots" "--conversation-gap 0"; do
 		run_in '' cx-report $a
 		expect_eq "$status" 2
 	done
