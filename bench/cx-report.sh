@@ -36,7 +36,7 @@ N10=${N10:-$((10 * N))}
 CR=$top/bin/cx-report
 
 die() { echo "bench: $*" >&2; exit 1; }
-for c in jq mlr datamash cc pkg-config python3; do
+for c in jq mlr datamash bc cc pkg-config python3; do
 	command -v "$c" >/dev/null 2>&1 || die "$c missing (scripts/deps bench)"
 done
 [ -x /usr/bin/time ] || die "/usr/bin/time missing (scripts/deps bench)"

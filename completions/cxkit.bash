@@ -263,8 +263,9 @@ _cxkit_ticket_sync_words() {
 }
 
 # --- cx-report --------------------------------------------------------------
-_cxkit_cx_report_opts='--alloc -b --by --delivery-base -f --format --from
-	-j --jobs --merge --partial --repeat-days --resolution --short-abandon
+_cxkit_cx_report_opts='--alloc -b --by --conversation-gap --dedup --delivery-base
+	-f --format --from -j --jobs --merge --partial --repeat-days --replies
+	--resolution --short-abandon
 	--show-pii --sl-formula --sl-threshold --timeout-as --to --top --tz
 	--uncensored'
 _cxkit_cx_report_arg() {
@@ -279,6 +280,7 @@ _cxkit_cx_report_arg() {
 	-f | --format) _cxkit_reply 'table json csv markdown html' ;;
 	--alloc) _cxkit_reply 'arena libc' ;;
 	--delivery-base) _cxkit_reply 'receipts sent' ;;
+	--replies) _cxkit_reply 'agent any' ;;
 	--resolution) _cxkit_reply 'first full' ;;
 	--sl-formula) _cxkit_reply 'icmi answered offered neutral short' ;;
 	--timeout-as) _cxkit_reply 'overflow abandon' ;;
@@ -287,7 +289,7 @@ _cxkit_cx_report_arg() {
 		    find . -type f ! -name '*.*' | sed 's|^\./||')"
 		;;
 	--from | --to | -j | --jobs | --repeat-days | --short-abandon | \
-	--sl-threshold | --top) ;;	# a value to type
+	--sl-threshold | --top | --conversation-gap) ;;	# a value to type
 	*) return 1 ;;
 	esac
 }

@@ -231,6 +231,8 @@ if not set -q __cxkit_completions_loaded
     __cxkit_common cx-report
     complete -c cx-report -l alloc -x -a 'arena libc' -d "jansson's allocator"
     complete -c cx-report -s b -l by -x -a '(__cxkit_by_keys)' -d 'Group by these keys, comma-separated'
+    complete -c cx-report -l conversation-gap -x -d 'Hours of silence that end a conversation (default 24)'
+    complete -c cx-report -l dedup -d 'Count a repeated queue event (call_id, event, ts) once'
     complete -c cx-report -l delivery-base -x -a 'receipts sent' -d 'Denominator of the delivery rate'
     complete -c cx-report -s f -l format -x -a 'table json csv markdown html' -d 'Output format'
     complete -c cx-report -l from -x -d 'Only records at or after TIME'
@@ -238,6 +240,7 @@ if not set -q __cxkit_completions_loaded
     complete -c cx-report -l merge -d 'Read partial results and combine them'
     complete -c cx-report -l partial -d 'Write mergeable partial results'
     complete -c cx-report -l repeat-days -x -d 'Repeat-contact window in days (default 7)'
+    complete -c cx-report -l replies -x -a 'agent any' -d 'Sends that answer a customer: agent (default) or any'
     complete -c cx-report -l resolution -x -a 'first full' -d 'Resolution time to the first or latest solve'
     complete -c cx-report -l short-abandon -x -d 'Abandons within S seconds are short (default 5)'
     complete -c cx-report -l show-pii -d "Show phone numbers and agents' names unmasked"

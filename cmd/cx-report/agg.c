@@ -111,11 +111,55 @@ sval(const struct rp_fv *v)
 	return v->t == FT_STR ? v->s : NULL;
 }
 
+/* [report] secret: set once by main() before the threads start. */
+static char *hkey, hkey_id[9];
+
+void
+rp_hash_key(const char *key)
+{
+	unsigned char d[32];
+
+	if (hkey)
+		cx_secret_free(hkey);
+	hkey = key ? cx_xstrdup(key) : NULL;
+	if (hkey) {
+		cx_hmac(CX_SHA256, hkey, strlen(hkey), "cx-report partial", 17,
+		    d);
+		cx_hex(d, 4, hkey_id);
+	}
+}
+
+const char *
+rp_hash_key_id(void)
+{
+	return hkey ? hkey_id : NULL;
+}
+
+static uint64_t
+keyed(const char *s, size_t n)
+{
+	unsigned char d[32];
+	uint64_t h;
+
+	cx_hmac(CX_SHA256, hkey, strlen(hkey), s, n, d);
+	memcpy(&h, d, sizeof h);
+	return h ? h : 1;
+}
+
+/* A customer's or a ticket's identity: FNV-1a of the string (or a
+ * multiplicative hash of the integer), or with [report] secret
+ * HMAC-SHA256, so that a partial's hashes cannot be matched to numbers
+ * without the key. */
 static uint64_t
 hash_of(const struct rp_fv *v)
 {
+	char b[32];
+
 	if (v->t == FT_STR && v->n > 0)
-		return rp_hash64(v->s, v->n);
+		return hkey ? keyed(v->s, v->n) : rp_hash64(v->s, v->n);
+	if (v->t == FT_INT && hkey)
+		return keyed(b, (size_t)snprintf(b, sizeof b, "%lld",
+		    (long long)v->i));
 	if (v->t == FT_INT)
 		return (uint64_t)v->i * 0x9E3779B97F4A7C15ULL | 1;
 	return 0;
@@ -210,6 +254,13 @@ classify_queue(const struct rp_fields *f, int k, struct rp_ev *ev,
 	ev->key[BY_QUEUE] = sdup(st, FV(F_QUEUE));
 	ev->key[BY_AGENT] = sdup(st, FV(F_AGENT));
 	ev->cust = hash_of(FV(F_CALLER));
+	if (ev->ts != RP_NOTIME && (ev->dup = hash_of(FV(F_CALL_ID))) != 0) {
+		char b[48];
+		int n = snprintf(b, sizeof b, "%llx %d %lld",
+		    (unsigned long long)ev->dup, k, (long long)ev->ts);
+
+		ev->dup = rp_hash64(b, (size_t)n);
+	}
 	ev->contact = k == Q_CONNECT || k == Q_ABANDON || k == Q_TIMEOUT ||
 	    k == Q_MISSED || k == Q_CALLBACK;
 	return K_QUEUE;
@@ -424,6 +475,8 @@ rp_cust_get(struct rp_agg *a, uint64_t key, int create)
 	if (c && !c->init) {
 		c->open = c->first = c->waiting = RP_NOTIME;
 		c->out0 = c->r0s = c->r0e = RP_NOTIME;
+		c->wf = c->sms_d = c->r0f = c->r0d = RP_NOTIME;
+		c->li = c->fo = c->c0 = c->f0e = RP_NOTIME;
 		c->init = 1;
 	}
 	return c;
@@ -505,6 +558,7 @@ group_free(struct rp_group *g)
 	free(g->key);
 	rp_sketch_free(&g->wait);
 	rp_sketch_free(&g->resp);
+	rp_sketch_free(&g->fr);
 	rp_sketch_free(&g->solve);
 	for (int i = 0; i < g->nfail; i++)
 		free(g->fail[i].name);
@@ -529,6 +583,7 @@ rp_agg_free(struct rp_agg *a)
 	free(a->gidx.v);
 	free(a->cust.v);
 	free(a->tick.v);
+	free(a->seen.v);
 }
 
 void
@@ -654,32 +709,112 @@ contact(struct rp_agg *a, struct rp_cust *c, int64_t t, int gi)
 	c->open_g = gi;
 }
 
-/* Adds (sign 1) or takes back (-1) the wait from start to end. */
+/* Adds (sign 1) or takes back (-1) the wait from start to end, which
+ * answered nsame inbound SMS by their deadlines. */
 static void
-resp_add(struct rp_agg *a, int64_t start, int64_t end, int gi, int sms,
-    int sign)
+resp_add(struct rp_agg *a, int64_t start, int64_t end, int gi,
+    uint32_t nsame, int sign)
 {
 	double d = (double)(end - start) / 1000;
-	int sameday = sms && end <= workday_deadline(a, start);
 	uint64_t k = (uint64_t)(int64_t)sign;
 
 	G((g->resp_n += k, g->resp_sum += sign * d,
 	    rp_sketch_add(&g->resp, d, sign),
 	    g->resp_le_online += d <= a->conf->sla_online ? k : 0,
-	    g->sms_sameday += sameday ? k : 0));
+	    g->sms_sameday += k * nsame));
+}
+
+/* The inbound SMS of a run answered at t: all of them, when t is before
+ * their (shared) deadline, else none. */
+static uint32_t
+same_day(uint32_t n, int64_t deadline, int64_t t)
+{
+	return n && t < deadline ? n : 0;
+}
+
+/* Moves k inbound SMS of a wait from group from to group to. */
+static void
+sms_move(struct rp_agg *a, uint32_t k, int from, int to)
+{
+	int gi;
+
+	if (k == 0 || from == to)
+		return;
+	gi = from;
+	G(g->sms_timed -= k);
+	gi = to;
+	G(g->sms_timed += k);
+}
+
+static void
+wait_reset(struct rp_cust *c)
+{
+	c->waiting = c->wf = c->sms_d = RP_NOTIME;
+	c->wt = c->sms_n = 0;
+	c->wfd = 0;
 }
 
 static void
 response(struct rp_agg *a, struct rp_cust *c, int64_t t)
 {
-	resp_add(a, c->waiting, t, c->wait_g, c->wait_sms, 1);
+	resp_add(a, c->waiting, t, c->wait_g, same_day(c->sms_n, c->sms_d, t),
+	    1);
 	if (c->r0s == RP_NOTIME) {
 		c->r0s = c->waiting;
 		c->r0e = t;
 		c->r0g = c->wait_g;
-		c->r0sms = c->wait_sms;
+		c->r0f = c->wf;
+		c->r0d = c->sms_d;
+		c->r0t = c->wt;
+		c->r0m = c->sms_n;
+		c->r0fd = c->wfd;
 	}
-	c->waiting = RP_NOTIME;
+	wait_reset(c);
+}
+
+/* An inbound SMS at ts joins c's wait.  Its deadline is the end of its
+ * working day; deadlines only grow with ts, so the SMS waiting whose
+ * deadline has passed by ts are late whatever comes, and all the others
+ * share ts's deadline: one run (sms_n, sms_d) is enough. */
+static void
+sms_in(struct rp_agg *a, struct rp_cust *c, int64_t ts)
+{
+	int gi = c->wait_g;
+
+	if (c->wf == RP_NOTIME) {
+		c->wf = ts;
+		c->wfd = 1;
+	}
+	if (c->sms_n && c->sms_d <= ts) {
+		c->sms_n = 0;
+		c->wfd = 0;
+	}
+	c->sms_d = workday_deadline(a, ts);
+	c->sms_n++;
+	c->wt++;
+	G(g->sms_timed++);
+}
+
+/* c's wait goes on with the inbound SMS of a later part that came
+ * before that part's first reply: f the first, fd whether they kept its
+ * run, t how many, n and d the last run. */
+static void
+sms_join(struct rp_cust *c, int64_t f, int fd, uint32_t t, uint32_t n,
+    int64_t d)
+{
+	int keep;
+
+	if (f == RP_NOTIME)
+		return;
+	keep = c->sms_n && c->sms_d > f && fd;
+	if (c->wf == RP_NOTIME) {
+		c->wf = f;
+		c->wfd = (uint8_t)fd;
+	} else
+		c->wfd = (uint8_t)(c->wfd && keep);
+	c->sms_n = keep ? c->sms_n + n : n;
+	c->sms_d = d;
+	c->wt += t;
 }
 
 static void
@@ -704,9 +839,140 @@ follow_up(struct rp_agg *a, struct rp_cust *c, int moved)
 	c->notified = 0;
 }
 
+/* ---- conversations and their first response ----
+ *
+ * A conversation opens with an inbound contact when the customer's last
+ * one is more than conv_gap earlier (or there is none); its first
+ * response is the first reply after that message, counted in the group
+ * of that message.  A conversation that gets none before the next one
+ * opens, or before the end, is unanswered. */
+
+static void
+fr_add(struct rp_agg *a, int64_t start, int64_t end, int gi, int sign)
+{
+	double d = (double)(end - start) / 1000;
+	uint64_t k = (uint64_t)(int64_t)sign;
+
+	G((g->fr_n += k, g->fr_sum += sign * d,
+	    rp_sketch_add(&g->fr, d, sign),
+	    g->fr_le_online += d <= a->conf->sla_online ? k : 0));
+}
+
+static void
+fr_none(struct rp_agg *a, int gi, int sign)
+{
+	G(g->unanswered += (uint64_t)(int64_t)sign);
+}
+
+/* This part's first conversation still waits for its first response. */
+static int
+first_open(const struct rp_cust *c)
+{
+	return c->c0 != RP_NOTIME && c->f0e == RP_NOTIME && !c->f0u;
+}
+
+/* c's waiting conversation is answered at t (t != RP_NOTIME) or, with
+ * t == RP_NOTIME, closed without an answer. */
+static void
+fr_close(struct rp_agg *a, struct rp_cust *c, int64_t t)
+{
+	if (t != RP_NOTIME)
+		fr_add(a, c->fo, t, c->fg, 1);
+	else
+		fr_none(a, c->fg, 1);
+	if (first_open(c)) {
+		if (t != RP_NOTIME)
+			c->f0e = t;
+		else
+			c->f0u = 1;
+	}
+	c->fo = RP_NOTIME;
+}
+
+static void
+conv_in(struct rp_agg *a, struct rp_cust *c, int64_t ts, int gi)
+{
+	if (c->li == RP_NOTIME || (double)(ts - c->li) >
+	    a->conf->conv_gap * 1000) {
+		if (c->fo != RP_NOTIME)
+			fr_close(a, c, RP_NOTIME);
+		c->fo = ts;
+		c->fg = gi;
+		if (c->c0 == RP_NOTIME) {
+			c->c0 = ts;
+			c->c0g = gi;
+		}
+		G(g->convs++);
+	}
+	if (c->li == RP_NOTIME || ts > c->li)
+		c->li = ts;
+}
+
+static void
+conv_out(struct rp_agg *a, struct rp_cust *c, int64_t t)
+{
+	if (c->fo != RP_NOTIME && t >= c->fo)
+		fr_close(a, c, t);
+}
+
+/* The conversations of c, then of b, a later part. */
+static void
+conv_meet(struct rp_agg *a, struct rp_cust *c, const struct rp_cust *b)
+{
+	int cont = 0, gi;
+
+	/* b's replies before its first message answer c's conversation. */
+	if (c->fo != RP_NOTIME && b->out0 != RP_NOTIME && b->out0 >= c->fo)
+		fr_close(a, c, b->out0);
+	if (b->c0 != RP_NOTIME) {
+		cont = c->li != RP_NOTIME && (double)(b->c0 - c->li) <=
+		    a->conf->conv_gap * 1000;
+		if (cont) {
+			/* b's first conversation goes on c's: take back
+			 * what b made of it, and end c's as it ended. */
+			gi = b->c0g;
+			G(g->convs--);
+			if (b->f0e != RP_NOTIME)
+				fr_add(a, b->c0, b->f0e, b->c0g, -1);
+			if (b->f0u)
+				fr_none(a, b->c0g, -1);
+			if (c->fo != RP_NOTIME && (b->f0e != RP_NOTIME ||
+			    b->f0u))
+				fr_close(a, c, b->f0e);
+		} else if (c->fo != RP_NOTIME)
+			fr_close(a, c, RP_NOTIME);
+		if (c->c0 == RP_NOTIME) {
+			c->c0 = b->c0;
+			c->c0g = b->c0g;
+			c->f0e = b->f0e;
+			c->f0u = b->f0u;
+		}
+	}
+	if (b->fo != RP_NOTIME && !(cont && first_open(b))) {
+		c->fo = b->fo;
+		c->fg = b->fg;
+	}
+	if (b->li != RP_NOTIME && (c->li == RP_NOTIME || b->li > c->li))
+		c->li = b->li;
+}
+
+/* c waits as b does at its end. */
+static void
+wait_from(struct rp_cust *c, const struct rp_cust *b)
+{
+	c->waiting = b->waiting;
+	c->wait_g = b->wait_g;
+	c->wf = b->wf;
+	c->wfd = b->wfd;
+	c->wt = b->wt;
+	c->sms_n = b->sms_n;
+	c->sms_d = b->sms_d;
+}
+
 void
 rp_cust_meet(struct rp_agg *a, struct rp_cust *c, const struct rp_cust *b)
 {
+	conv_meet(a, c, b);
 	/* b is what came after c, summed up: its first contact closes c's
 	 * open one; its first reply answers c's wait (taking back the wait
 	 * b measured from a later message); its first follow-up answers
@@ -732,14 +998,19 @@ rp_cust_meet(struct rp_agg *a, struct rp_cust *c, const struct rp_cust *b)
 		if (b->out0 != RP_NOTIME && b->out0 >= c->waiting)
 			end = b->out0;
 		else if (b->r0s != RP_NOTIME) {
-			resp_add(a, b->r0s, b->r0e, b->r0g, b->r0sms, -1);
+			resp_add(a, b->r0s, b->r0e, b->r0g,
+			    same_day(b->r0m, b->r0d, b->r0e), -1);
+			sms_move(a, b->r0t, b->r0g, c->wait_g);
+			sms_join(c, b->r0f, b->r0fd, b->r0t, b->r0m, b->r0d);
 			end = b->r0e;
 		}
 		if (end != RP_NOTIME) {
 			response(a, c, end);
-			c->waiting = b->waiting;
-			c->wait_g = b->wait_g;
-			c->wait_sms = b->wait_sms;
+			wait_from(c, b);
+		} else {
+			/* b never answered: its messages join c's wait. */
+			sms_move(a, b->wt, b->wait_g, c->wait_g);
+			sms_join(c, b->wf, b->wfd, b->wt, b->sms_n, b->sms_d);
 		}
 	} else {
 		if (c->out0 == RP_NOTIME && !c->seen_in)
@@ -748,11 +1019,13 @@ rp_cust_meet(struct rp_agg *a, struct rp_cust *c, const struct rp_cust *b)
 			c->r0s = b->r0s;
 			c->r0e = b->r0e;
 			c->r0g = b->r0g;
-			c->r0sms = b->r0sms;
+			c->r0f = b->r0f;
+			c->r0d = b->r0d;
+			c->r0t = b->r0t;
+			c->r0m = b->r0m;
+			c->r0fd = b->r0fd;
 		}
-		c->waiting = b->waiting;
-		c->wait_g = b->wait_g;
-		c->wait_sms = b->wait_sms;
+		wait_from(c, b);
 	}
 	if (c->notified && b->orphan)
 		follow_up(a, c, b->orphan == 2);
@@ -915,6 +1188,15 @@ rp_apply(struct rp_agg *a, const struct rp_ev *ev)
 	int gi;
 
 	a->records++;
+	if (cf->dedup && ev->dup) {
+		size_t n = a->seen.n;
+
+		hget(&a->seen, ev->dup, 1, sizeof ev->dup);
+		if (a->seen.n == n) {	/* seen before */
+			a->duplicates++;
+			return;
+		}
+	}
 	if (ev->ts != RP_NOTIME) {
 		if (ev->ts < cf->from || ev->ts >= cf->to) {
 			a->outside++;
@@ -963,9 +1245,15 @@ rp_apply(struct rp_agg *a, const struct rp_ev *ev)
 				c->seen_notice = 1;
 			}
 		}
-		if (c && c->waiting != RP_NOTIME && ev->ts >= c->waiting)
+		/* Queue notices and templated sends are automated: not a
+		 * reply unless --replies any. */
+		if (c == NULL || (!cf->replies_any && (ev->notice ||
+		    ev->key[BY_TEMPLATE] != NULL)))
+			break;
+		conv_out(a, c, ev->ts);
+		if (c->waiting != RP_NOTIME && ev->ts >= c->waiting)
 			response(a, c, ev->ts);
-		else if (c && !c->seen_in && c->out0 == RP_NOTIME)
+		else if (!c->seen_in && c->out0 == RP_NOTIME)
 			c->out0 = ev->ts;
 		break;
 	}
@@ -1005,10 +1293,13 @@ rp_apply(struct rp_agg *a, const struct rp_ev *ev)
 			break;	/* no customer or no time: no wait to measure */
 		G(g->inbound_sms += sms);
 		if (c->waiting == RP_NOTIME) {
+			wait_reset(c);
 			c->waiting = ev->ts;
 			c->wait_g = gi;
-			c->wait_sms = (uint8_t)sms;
 		}
+		if (sms)
+			sms_in(a, c, ev->ts);
+		conv_in(a, c, ev->ts, gi);
 		c->seen_in = 1;
 		follow_up(a, c, 1);
 		break;
@@ -1043,8 +1334,8 @@ rp_finish(struct rp_agg *a)
 			else
 				G(g->censored++);
 		}
-		if (c->waiting != RP_NOTIME) {
-			gi = c->wait_g;
+		if (c->fo != RP_NOTIME) {
+			gi = c->fg;
 			G(g->unanswered++);
 		}
 	}

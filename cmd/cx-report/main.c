@@ -38,15 +38,15 @@ struct opts {
 	struct rp_conf conf;
 	int format, partial, merge, jobs, libc_alloc;
 	const char *by, *from, *to, *tz;
-	double short_ab, sl_t, repeat_days;
-	int sl_formula, timeout_as, delivery, resolution, top;
+	double short_ab, sl_t, repeat_days, conv_gap;
+	int sl_formula, timeout_as, delivery, resolution, top, replies;
 };
 
 enum {
 	OPT_FROM = CX_OPT_BASE + 0x40, OPT_TO, OPT_TZ, OPT_SHOW_PII,
 	OPT_PARTIAL, OPT_MERGE, OPT_SHORT, OPT_SLT, OPT_SLF, OPT_TIMEOUT,
 	OPT_REPEAT, OPT_UNCENSORED, OPT_DELIVERY, OPT_RESOLUTION, OPT_TOP,
-	OPT_ALLOC,
+	OPT_ALLOC, OPT_REPLIES, OPT_CONV_GAP, OPT_DEDUP,
 };
 
 static const char doc[] =
@@ -63,6 +63,12 @@ static const struct argp_option options[] = {
 	{ "by", 'b', "KEYS", 0,
 	  "Group by channel, queue, provider, intent, agent, template, day, "
 	  "hour, week (comma-separated)", 0 },
+	{ "conversation-gap", OPT_CONV_GAP, "H", 0,
+	  "An inbound message opens a new conversation after H hours "
+	  "without one (default 24)", 0 },
+	{ "dedup", OPT_DEDUP, NULL, 0,
+	  "Count a queue event once when its call_id, event and ts repeat",
+	  0 },
 	{ "delivery-base", OPT_DELIVERY, "receipts|sent", 0,
 	  "Delivery rate over delivery receipts (default) or over messages "
 	  "sent", 0 },
@@ -77,6 +83,9 @@ static const struct argp_option options[] = {
 	  "combine them", 0 },
 	{ "partial", OPT_PARTIAL, NULL, 0,
 	  "Write mergeable partial results instead of the report", 0 },
+	{ "replies", OPT_REPLIES, "agent|any", 0,
+	  "Sends that answer a customer: not queue notices or templated "
+	  "sends (agent, the default), or any", 0 },
 	{ "repeat-days", OPT_REPEAT, "N", 0,
 	  "Repeat-contact window in days (default 7)", 0 },
 	{ "resolution", OPT_RESOLUTION, "first|full", 0,
@@ -124,6 +133,7 @@ parse_opt(int key, char *arg, struct argp_state *state)
 	static const char *const dlv[] = { "receipts", "sent", NULL };
 	static const char *const res[] = { "first", "full", NULL };
 	static const char *const alc[] = { "arena", "libc", NULL };
+	static const char *const rpl[] = { "agent", "any", NULL };
 	struct opts *o = state->input;
 
 	switch (key) {
@@ -191,6 +201,16 @@ parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_TOP:
 		o->top = (int)cx_opt_long(state, "--top", arg, 1, 100000);
+		break;
+	case OPT_DEDUP:
+		o->conf.dedup = 1;
+		break;
+	case OPT_REPLIES:
+		o->replies = pick(state, "--replies", arg, rpl) + 1;
+		break;
+	case OPT_CONV_GAP:
+		o->conv_gap = cx_opt_double(state, "--conversation-gap", arg,
+		    0.001, 24 * 366);
 		break;
 	case OPT_ALLOC:
 		o->libc_alloc = pick(state, "--alloc", arg, alc);
@@ -585,16 +605,42 @@ read_records(struct run *run)
 	cx_buf_free(&carry);
 }
 
+/* A partial read by --merge, with where it began. */
+struct part {
+	json_t *j;
+	int64_t tmin;		/* INT64_MIN: no time */
+	unsigned long line;
+};
+
+static int
+cmp_part(const void *x, const void *y)
+{
+	const struct part *a = x, *b = y;
+
+	if (a->tmin != b->tmin)
+		return a->tmin < b->tmin ? -1 : 1;
+	return a->line < b->line ? -1 : a->line > b->line;
+}
+
+/* Partials are merged in the order of their first record's time, not
+ * the order they come in: a customer's reply and repeat figures need the
+ * earlier part first, and parallel(1) without -k, or a shell glob, may
+ * give them in any order.  So they are all read first (a partial holds
+ * sums, not records: memory grows with customers and tickets, as one
+ * run's does, times the number of partials). */
 static void
 read_partials(struct run *run)
 {
 	struct cx_ndjson_in in;
+	struct part *v = NULL;
+	int n = 0, cap = 0;
 	json_t *j;
 	const char *err;
 
 	cx_ndjson_open(&in, &run->o->common);
 	while ((j = cx_ndjson_next(&in)) != NULL) {
 		struct rp_agg scratch;
+		json_t *t;
 		int bad;
 
 		/* Checked whole on a scratch copy first, so that a bad
@@ -602,14 +648,34 @@ read_partials(struct run *run)
 		rp_agg_init(&scratch, &run->o->conf);
 		bad = rp_partial_merge(&scratch, j, &err);
 		rp_agg_free(&scratch);
-		if (bad || rp_partial_merge(&run->agg, j, &err) != 0) {
+		if (bad) {
 			cx_err(cx_ndjson_where(&in), "not a partial result of "
 			    "cx-report: %s", err);
 			cx_status_fail();
+			json_decref(j);
+			continue;
 		}
-		json_decref(j);
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			v = cx_xrealloc(v, (size_t)cap * sizeof *v);
+		}
+		t = json_object_get(j, "tmin");
+		v[n].j = j;
+		v[n].tmin = json_is_integer(t) ? json_integer_value(t) :
+		    INT64_MIN;
+		v[n++].line = in.lineno;
 	}
 	cx_ndjson_close(&in);
+	qsort(v, (size_t)n, sizeof *v, cmp_part);
+	for (int i = 0; i < n; i++) {
+		if (rp_partial_merge(&run->agg, v[i].j, &err) != 0) {
+			cx_err(NULL, "<stdin>:%lu: not a partial result of "
+			    "cx-report: %s", v[i].line, err);
+			cx_status_fail();
+		}
+		json_decref(v[i].j);
+	}
+	free(v);
 }
 
 /* ---- configuration ---- */
@@ -671,7 +737,7 @@ configure(struct opts *o, struct cx_config *cfg)
 	};
 	static const char *const report_keys[] = {
 		"tz", "currency", "price", "short_abandon_s",
-		"sl_threshold_s", "sl_formula", "repeat_days", NULL
+		"sl_threshold_s", "sl_formula", "repeat_days", "secret", NULL
 	};
 	const struct cx_section *rep = cx_config_get(cfg, "report", NULL),
 	    *sla = cx_config_get(cfg, "sla", NULL),
@@ -698,6 +764,17 @@ configure(struct opts *o, struct cx_config *cfg)
 			c->prices[c->nprices++].price = conf_num(rep, k, 0,
 			    1e6, 0);
 		}
+	}
+	if (rep && cx_section_get(rep, "secret")) {
+		char *sec = cx_section_secret(rep, "secret", &err);
+
+		if (sec == NULL)
+			cx_die(NULL, "%s", err);
+		if (*sec == '\0')
+			cx_die(NULL, "%s", cx_section_err(rep, "secret",
+			    "empty"));
+		rp_hash_key(sec);
+		cx_secret_free(sec);
 	}
 	c->price = conf_num(rep, "price", 0, 1e6, 0);
 	c->currency = rep ? cx_section_get(rep, "currency") : NULL;
@@ -732,6 +809,8 @@ configure(struct opts *o, struct cx_config *cfg)
 	c->timeout_abandon = o->timeout_as == 2;
 	c->delivery_sent = o->delivery == 2;
 	c->resolution_full = o->resolution == 2;
+	c->replies_any = o->replies == 2;
+	c->conv_gap = 3600 * (o->conv_gap > 0 ? o->conv_gap : 24);
 	c->top = o->top ? o->top : 10;
 	c->sla_phone = conf_num(sla, "phone_answer_s", 0, 86400, 15);
 	c->sla_online = conf_num(sla, "online_reply_s", 0, 86400 * 7, 30);
@@ -808,9 +887,10 @@ main(int argc, char *argv[])
 	if (run.bad)
 		cx_warn(NULL, "%llu bad records skipped",
 		    (unsigned long long)run.bad);
-	cx_info(NULL, "%llu records, %llu outside --from/--to",
-	    (unsigned long long)run.agg.records,
-	    (unsigned long long)run.agg.outside);
+	cx_info(NULL, "%llu records, %llu outside --from/--to, %llu "
+	    "duplicates", (unsigned long long)run.agg.records,
+	    (unsigned long long)run.agg.outside,
+	    (unsigned long long)run.agg.duplicates);
 	if (o.partial) {
 		json_t *p = rp_partial_to_json(&run.agg);
 
@@ -851,5 +931,6 @@ main(int argc, char *argv[])
 		free(o.conf.prices[i].name);
 	free(o.conf.prices);
 	cx_config_free(cfg);
+	rp_hash_key(NULL);
 	return cx_finish();
 }

@@ -283,14 +283,17 @@ messaging(struct rp_report *r, struct rp_table *t, const struct rp_group *g)
 	return 1;
 }
 
-#define RESP_COLS 16
+#define RESP_COLS 19
 static const struct rp_col resp_cols[RESP_COLS] = {
 	{ "inbound", "inbound", F_INT },
+	{ "conversations", "conversations", F_INT },
 	{ "replied", "replied", F_INT },
 	{ "unanswered", "unanswered", F_INT },
 	{ "avg_first_response_s", "avg 1st resp s", F_SEC },
 	{ "p90_first_response_s", "p90 1st resp s", F_SEC },
 	{ "online_sla", "online SLA", F_PCT },
+	{ "waits_replied", "waits replied", F_INT },
+	{ "avg_reply_s", "avg reply s", F_SEC },
 	{ "inbound_sms", "inbound SMS", F_INT },
 	{ "sms_same_day", "SMS same day %", F_PCT },
 	{ "tickets", "tickets", F_INT },
@@ -309,18 +312,22 @@ responsiveness(struct rp_report *r, struct rp_table *t,
 {
 	struct rp_cell *c;
 
-	if (g != &r->agg->g[0] && g->inbound + g->resp_n + g->tickets +
-	    g->solved + g->reopened == 0)
+	if (g != &r->agg->g[0] && g->inbound + g->resp_n + g->fr_n +
+	    g->unanswered + g->tickets + g->solved + g->reopened == 0)
 		return 0;
 	c = row(r, t, g, 1);
 	c[0].v = (double)g->inbound;
-	c[1].v = (double)g->resp_n;
-	c[2].v = (double)g->unanswered;
-	c[3].v = ratio(g->resp_sum, (double)g->resp_n);
-	c[4].v = rp_sketch_quantile(&g->resp, 0.9);
-	c[5].v = ratio((double)g->resp_le_online, (double)g->resp_n);
+	c[1].v = (double)g->convs;
+	c[2].v = (double)g->fr_n;
+	c[3].v = (double)g->unanswered;
+	c[4].v = ratio(g->fr_sum, (double)g->fr_n);
+	c[5].v = rp_sketch_quantile(&g->fr, 0.9);
+	c[6].v = ratio((double)g->fr_le_online, (double)g->fr_n);
+	c[7].v = (double)g->resp_n;
+	c[8].v = ratio(g->resp_sum, (double)g->resp_n);
+	c += 3;
 	c[6].v = (double)g->inbound_sms;
-	c[7].v = ratio((double)g->sms_sameday, (double)g->inbound_sms);
+	c[7].v = ratio((double)g->sms_sameday, (double)g->sms_timed);
 	c[8].v = (double)g->tickets;
 	c[9].v = ratio(g->reply_sum, (double)g->replied);
 	c[10].v = ratio((double)g->accepted_le, (double)g->accepted);
@@ -441,6 +448,7 @@ series(struct rp_report *r, const char *id, const char *title,
 	s->id = id;
 	s->title = title;
 	s->unit = unit;
+	s->none = "no data";
 	s->n = n;
 	s->labels = cx_xcalloc((size_t)n + 1, sizeof *s->labels);
 	s->v = cx_xcalloc((size_t)n + 1, sizeof *s->v);
@@ -477,6 +485,7 @@ charts(struct rp_report *r, const struct rp_agg *a)
 	series(r, "delivery_by_channel", "Delivery rate by channel", "%",
 	    a->nchans);
 	s = &r->s[r->ns - 1];
+	s->none = r->conf->delivery_sent ? "none sent" : "no receipts";
 	for (int i = 0; i < a->nchans; i++) {
 		s->labels[i] = cx_xstrdup(a->chans[i].key);
 		s->v[i] = delivery_rate(r->conf, &a->chans[i]);

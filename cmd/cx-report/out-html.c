@@ -93,16 +93,31 @@ chart(FILE *f, const struct rp_series *s, int line)
 		}
 	} else {
 		for (int i = 0; i < n; i++) {
-			double bw = (double)pw / n, v = isnan(s->v[i]) ? 0 :
-			    s->v[i], h = v / max * ph;
+			double bw = (double)pw / n, v = s->v[i],
+			    h = v / max * ph, x = PADL + (i + 0.5) * bw;
 
+			if (isnan(v)) {
+				/* Not a bar of height 0, which would read as
+				 * 0 %: say why there is none. */
+				fprintf(f, "<text class=\"none\" x=\"%.1f\" "
+				    "y=\"%d\" text-anchor=\"start\" "
+				    "transform=\"rotate(-90 %.1f %d)\">", x,
+				    PADT + ph - 4, x, PADT + ph - 4);
+				esc(f, s->none);
+				fputs("<title>", f);
+				esc(f, s->labels[i]);
+				fputs(": ", f);
+				esc(f, s->none);
+				fputs("</title></text>\n", f);
+				continue;
+			}
 			fprintf(f, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" "
 			    "width=\"%.1f\" height=\"%.1f\"><title>",
 			    PADL + i * bw + bw * 0.1, PADT + ph - h,
 			    bw * 0.8, h);
 			esc(f, s->labels[i]);
-			fprintf(f, ": %s</title></rect>\n", isnan(s->v[i]) ?
-			    "-" : pct ? rp_fmt_num(F_PCT, v, buf, sizeof buf) :
+			fprintf(f, ": %s</title></rect>\n", pct ?
+			    rp_fmt_num(F_PCT, v, buf, sizeof buf) :
 			    rp_fmt_num(F_NUM, v, buf, sizeof buf));
 		}
 	}
@@ -140,8 +155,9 @@ rp_out_html(FILE *f, const struct rp_report *r)
 	    "tr.total td{font-weight:bold}\n.charts{display:flex;"
 	    "flex-wrap:wrap;gap:1em}\nfigure{margin:0}figcaption{font-weight:"
 	    "bold}\n.axis{stroke:#888}.bar{fill:#3b7dd8}.line{stroke:#d8553b;"
-	    "stroke-width:2}.dot{fill:#d8553b}.tick,.empty{font-size:10px;"
-	    "fill:#555}\n.scroll{overflow-x:auto}\n</style></head><body>\n", f);
+	    "stroke-width:2}.dot{fill:#d8553b}.tick,.empty,.none{"
+	    "font-size:10px;fill:#555}\n.scroll{overflow-x:auto}\n"
+	    "</style></head><body>\n", f);
 	fprintf(f, "<h1>cx-report</h1>\n<p>%s to %s (", a->tmin == INT64_MAX ?
 	    "-" : cx_time_format_tz(a->tmin, r->conf->tz, t0),
 	    a->tmax == INT64_MIN ? "-" : cx_time_format_tz(a->tmax,

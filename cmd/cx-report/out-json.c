@@ -45,7 +45,7 @@ rp_out_json(FILE *f, const struct rp_report *r)
 	const struct rp_conf *c = r->conf;
 	const struct rp_agg *a = r->agg;
 	json_t *o = json_object(), *m = json_object(), *by = json_array(),
-	    *s = json_object();
+	    *s = json_object(), *p;
 	char t0[40];
 
 	for (int i = 0; i < c->nby; i++)
@@ -60,13 +60,38 @@ rp_out_json(FILE *f, const struct rp_report *r)
 	json_object_set_new(m, "unknown", json_integer((json_int_t)a->unknown));
 	json_object_set_new(m, "bad", json_integer((json_int_t)a->bad));
 	json_object_set_new(m, "outside", json_integer((json_int_t)a->outside));
+	json_object_set_new(m, "duplicates", json_integer((json_int_t)
+	    a->duplicates));
 	json_object_set_new(m, "short_abandon_s", json_real(c->short_abandon));
 	json_object_set_new(m, "sl_threshold_s", json_real(c->sl_t));
 	json_object_set_new(m, "sl_formula",
 	    json_string(rp_sl_names[c->sl_formula]));
 	json_object_set_new(m, "repeat_days", json_real(c->repeat_s / 86400));
+	json_object_set_new(m, "uncensored", json_boolean(c->uncensored));
+	json_object_set_new(m, "timeout_as", json_string(c->timeout_abandon ?
+	    "abandon" : "overflow"));
+	json_object_set_new(m, "delivery_base", json_string(c->delivery_sent ?
+	    "sent" : "receipts"));
+	json_object_set_new(m, "resolution", json_string(c->resolution_full ?
+	    "full" : "first"));
+	json_object_set_new(m, "replies", json_string(c->replies_any ? "any" :
+	    "agent"));
+	json_object_set_new(m, "conversation_gap_h",
+	    json_real(c->conv_gap / 3600));
+	json_object_set_new(m, "dedup", json_boolean(c->dedup));
+	json_object_set_new(m, "phone_answer_s", json_real(c->sla_phone));
+	json_object_set_new(m, "online_reply_s", json_real(c->sla_online));
+	json_object_set_new(m, "ticket_accept_s", json_real(c->sla_ticket));
+	json_object_set_new(m, "workday_end", json_sprintf("%02d:%02d",
+	    c->work_end / 60, c->work_end % 60));
 	json_object_set_new(m, "currency", c->currency ?
 	    json_string(c->currency) : json_null());
+	json_object_set_new(m, "price", json_real(c->price));
+	p = json_object();
+	for (int i = 0; i < c->nprices; i++)
+		json_object_set_new(p, c->prices[i].name,
+		    json_real(c->prices[i].price));
+	json_object_set_new(m, "prices", p);
 	json_object_set_new(o, "report", m);
 	for (int k = 0; k < r->nt; k++) {
 		const struct rp_table *t = &r->t[k];

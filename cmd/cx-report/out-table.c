@@ -4,7 +4,10 @@
  * Widths count display cells (utf8proc_charwidth: a CJK character takes
  * two); text is left-aligned, numbers right-aligned.  Colour (bold titles,
  * dim nulls) only when the caller says stdout is a terminal and NO_COLOR
- * is unset.
+ * is unset.  Text from the data never reaches the terminal raw: control
+ * characters (C0, DEL, C1) and bytes that are not UTF-8 are written as
+ * \xHH, so a queue or agent named with an escape sequence cannot move
+ * the cursor, retitle the window or hide a row.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -36,6 +39,30 @@ cells(const char *s)
 	return w;
 }
 
+/* s with control characters and stray bytes as \xHH (malloc'd). */
+static char *
+term_safe(const char *s)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	struct cx_buf b = { 0 };
+	utf8proc_int32_t c;
+
+	while (*p) {
+		utf8proc_ssize_t n = utf8proc_iterate(p, -1, &c);
+
+		if (n <= 0) {
+			cx_buf_printf(&b, "\\x%02X", *p++);
+			continue;
+		}
+		if (c < 0x20 || (c >= 0x7f && c < 0xa0))
+			cx_buf_printf(&b, "\\x%02X", (unsigned)c);
+		else
+			cx_buf_add(&b, p, (size_t)n);
+		p += n;
+	}
+	return cx_buf_take(&b);
+}
+
 static void
 pad(FILE *f, int n)
 {
@@ -51,7 +78,7 @@ cell_text(const struct rp_table *t, int r, int c)
 	char buf[64];
 
 	if (t->cols[c].fmt == F_TXT)
-		return cx_xstrdup(x->s ? x->s : "");
+		return term_safe(x->s ? x->s : "");
 	return cx_xstrdup(isnan(x->v) ? "-" :
 	    rp_fmt_num(t->cols[c].fmt, x->v, buf, sizeof buf));
 }

@@ -5,15 +5,20 @@
  *   {"cx_report_partial": 1, "conventions": "...", "records": N, ...,
  *    "groups": [{"key": "...", "answered": N, ..., "wait": SKETCH}, ...],
  *    "days": [...], "channels": [...], "hours": {...},
- *    "customers": [[hash, open, open_g, waiting, wait_g, wait_sms,
- *                   notified, notify_g], ...],
+ *    "customers": [[hash, open, open_g, first, first_g, waiting, wait_g,
+ *                   wfd, out0, r0s, r0e, r0g, r0fd, notified, notify_g,
+ *                   seen_in, seen_notice, orphan, wf, wt, sms_n, sms_d,
+ *                   r0f, r0d, r0t, r0m, li, fo, fg, c0, c0g, f0e, f0u],
+ *                  ...],
  *    "tickets": [[hash, created, reply, accept, first, last, g, solves]]}
  * Counts and sums add, sketches add bucket by bucket (exact), tickets
  * combine by earliest/latest times (exact).  A customer present in two
- * partials is met in the order the partials are read (rp_cust_meet): exact
- * when no customer spans two partials or the partials come in time order
- * and a customer's contacts do not interleave across them.  Customers and
- * tickets are written as 64-bit hashes, never as phone numbers or ids.
+ * partials is met in the order they are merged (rp_cust_meet), which
+ * main.c makes the order of their earliest time: exact when no customer
+ * spans two partials or each partial is a stretch of time-ordered input.
+ * Customers and tickets are written as 64-bit FNV-1a hashes, never as
+ * phone numbers or ids; unsalted, so a number can be found again by
+ * hashing candidates: a partial is personal data (cx-report(1) says so).
  */
 #include <math.h>
 #include <stddef.h>
@@ -40,8 +45,10 @@ static const struct field fields[] = {
 	D(talk_sum), U(wait_ab_n), U(talk_n), D(wait_sum), U(wait_n),
 	U(ans_le_phone), U(notified), U(answered_later), U(moved), U(st),
 	U(segments), U(sent_segments), D(cost), U(dlr), U(resp_n),
-	U(resp_le_online), U(inbound), U(inbound_sms), U(sms_sameday),
-	U(unanswered), D(resp_sum), U(tickets), U(solved), U(solved_unknown),
+	U(resp_le_online), U(inbound), U(inbound_sms), U(sms_timed),
+	U(sms_sameday),
+	U(unanswered), D(resp_sum), U(convs), U(fr_n), U(fr_le_online),
+	D(fr_sum), U(tickets), U(solved), U(solved_unknown),
 	U(reopened), U(accepted), U(accepted_le), U(replied), D(solve_sum),
 	D(reply_sum), U(contacts), U(repeats), U(censored), U(csat),
 	U(optouts),
@@ -63,6 +70,7 @@ rp_group_merge(struct rp_group *into, const struct rp_group *from)
 	}
 	rp_sketch_merge(&into->wait, &from->wait);
 	rp_sketch_merge(&into->resp, &from->resp);
+	rp_sketch_merge(&into->fr, &from->fr);
 	rp_sketch_merge(&into->solve, &from->solve);
 	for (int i = 0; i < from->nfail; i++)
 		rp_count_add(&into->fail, &into->nfail, from->fail[i].name,
@@ -107,6 +115,7 @@ group_json(const struct rp_group *g)
 	}
 	json_object_set_new(o, "wait", rp_sketch_to_json(&g->wait));
 	json_object_set_new(o, "resp", rp_sketch_to_json(&g->resp));
+	json_object_set_new(o, "fr", rp_sketch_to_json(&g->fr));
 	json_object_set_new(o, "solve", rp_sketch_to_json(&g->solve));
 	json_object_set_new(o, "fail", counts_json(g->fail, g->nfail));
 	json_object_set_new(o, "intents", counts_json(g->intents,
@@ -149,6 +158,7 @@ group_from(struct rp_group *g, const json_t *o)
 	}
 	if (rp_sketch_from_json(&g->wait, json_object_get(o, "wait")) ||
 	    rp_sketch_from_json(&g->resp, json_object_get(o, "resp")) ||
+	    rp_sketch_from_json(&g->fr, json_object_get(o, "fr")) ||
 	    rp_sketch_from_json(&g->solve, json_object_get(o, "solve")))
 		return -1;
 	json_object_foreach((json_t *)json_object_get(o, "fail"), k, v) {
@@ -171,6 +181,7 @@ group_release(struct rp_group *g)
 {
 	rp_sketch_free(&g->wait);
 	rp_sketch_free(&g->resp);
+	rp_sketch_free(&g->fr);
 	rp_sketch_free(&g->solve);
 	for (int i = 0; i < g->nfail; i++)
 		free(g->fail[i].name);
@@ -191,13 +202,18 @@ conventions(const struct rp_conf *c)
 	for (int i = 0; i < c->nby; i++)
 		cx_buf_printf(&b, "%s%s", i ? "," : "", rp_by_names[c->by[i]]);
 	cx_buf_printf(&b, " tz=%s short=%g sl=%g timeout=%s repeat=%g "
-	    "phone=%g online=%g workday_end=%d price=%g", c->tz,
-	    c->short_abandon, c->sl_t, c->timeout_abandon ? "abandon" :
-	    "overflow", c->repeat_s, c->sla_phone, c->sla_online, c->work_end,
-	    c->price);
+	    "phone=%g online=%g workday_end=%d price=%g replies=%s "
+	    "conversation_gap=%g", c->tz, c->short_abandon, c->sl_t,
+	    c->timeout_abandon ? "abandon" : "overflow", c->repeat_s,
+	    c->sla_phone, c->sla_online, c->work_end, c->price,
+	    c->replies_any ? "any" : "agent", c->conv_gap);
 	for (int i = 0; i < c->nprices; i++)
 		cx_buf_printf(&b, " price_%s=%g", c->prices[i].name,
 		    c->prices[i].price);
+	if (c->dedup)
+		cx_buf_printf(&b, " dedup=call_id,event,ts");
+	if (rp_hash_key_id())
+		cx_buf_printf(&b, " key=%s", rp_hash_key_id());
 	if (c->from != INT64_MIN)
 		cx_buf_printf(&b, " from=%lld", (long long)c->from);
 	if (c->to != INT64_MAX)
@@ -214,7 +230,7 @@ jint(int64_t v)
 json_t *
 rp_partial_to_json(const struct rp_agg *a)
 {
-	json_t *o = json_object(), *v, *h;
+	json_t *o = json_object(), *v, *h, *e;
 	char *conv = conventions(a->conf);
 
 	json_object_set_new(o, "cx_report_partial", json_integer(1));
@@ -224,6 +240,8 @@ rp_partial_to_json(const struct rp_agg *a)
 	json_object_set_new(o, "unknown", json_integer((json_int_t)a->unknown));
 	json_object_set_new(o, "bad", json_integer((json_int_t)a->bad));
 	json_object_set_new(o, "outside", json_integer((json_int_t)a->outside));
+	json_object_set_new(o, "duplicates", json_integer((json_int_t)
+	    a->duplicates));
 	json_object_set_new(o, "tmin", a->tmin == INT64_MAX ? json_null() :
 	    json_integer(a->tmin));
 	json_object_set_new(o, "tmax", a->tmax == INT64_MIN ? json_null() :
@@ -264,12 +282,17 @@ rp_partial_to_json(const struct rp_agg *a)
 		if (c->key == 0)
 			continue;
 		snprintf(hx, sizeof hx, "%016llx", (unsigned long long)c->key);
-		json_array_append_new(v, json_pack("[s,o,i,o,i,o,i,i,o,o,o,i,"
-		    "i,i,i,i,i,i]", hx, jint(c->open), c->open_g,
+		e = json_pack("[s,o,i,o,i,o,i,i,o,o,o,i,i,i,i,i,i,i,o,I,I,o,o,"
+		    "o,I,I,o,o,i,o,i,o,i]", hx, jint(c->open), c->open_g,
 		    jint(c->first), c->first_g, jint(c->waiting), c->wait_g,
-		    c->wait_sms, jint(c->out0), jint(c->r0s), jint(c->r0e),
-		    c->r0g, c->r0sms, c->notified, c->notify_g, c->seen_in,
-		    c->seen_notice, c->orphan));
+		    c->wfd, jint(c->out0), jint(c->r0s), jint(c->r0e), c->r0g,
+		    c->r0fd, c->notified, c->notify_g, c->seen_in,
+		    c->seen_notice, c->orphan, jint(c->wf), (json_int_t)c->wt,
+		    (json_int_t)c->sms_n, jint(c->sms_d), jint(c->r0f),
+		    jint(c->r0d), (json_int_t)c->r0t, (json_int_t)c->r0m,
+		    jint(c->li), jint(c->fo), c->fg, jint(c->c0), c->c0g,
+		    jint(c->f0e), c->f0u);
+		json_array_append_new(v, e);
 	}
 	json_object_set_new(o, "customers", v);
 	v = json_array();
@@ -290,6 +313,8 @@ rp_partial_to_json(const struct rp_agg *a)
 	json_object_set_new(o, "tickets", v);
 	return o;
 }
+
+#define NCUST 33		/* values of a customer */
 
 static int
 jtime(const json_t *v, int64_t *out)
@@ -400,34 +425,53 @@ rp_partial_merge(struct rp_agg *a, const json_t *j, const char **err)
 	}
 	json_array_foreach(json_object_get(j, "customers"), i, e) {
 		struct rp_cust in = { 0 }, *c;
-		json_int_t x[18];
+		json_int_t x[NCUST];
 
 		in.key = jhash(json_array_get(e, 0));
-		if (in.key == 0 || json_array_size(e) != 18 ||
+		if (in.key == 0 || json_array_size(e) != NCUST ||
 		    jtime(json_array_get(e, 1), &in.open) ||
 		    jtime(json_array_get(e, 3), &in.first) ||
 		    jtime(json_array_get(e, 5), &in.waiting) ||
 		    jtime(json_array_get(e, 8), &in.out0) ||
 		    jtime(json_array_get(e, 9), &in.r0s) ||
-		    jtime(json_array_get(e, 10), &in.r0e))
+		    jtime(json_array_get(e, 10), &in.r0e) ||
+		    jtime(json_array_get(e, 18), &in.wf) ||
+		    jtime(json_array_get(e, 21), &in.sms_d) ||
+		    jtime(json_array_get(e, 22), &in.r0f) ||
+		    jtime(json_array_get(e, 23), &in.r0d) ||
+		    jtime(json_array_get(e, 26), &in.li) ||
+		    jtime(json_array_get(e, 27), &in.fo) ||
+		    jtime(json_array_get(e, 29), &in.c0) ||
+		    jtime(json_array_get(e, 31), &in.f0e))
 			goto fail;
-		for (int k = 0; k < 18; k++) {
+		for (int k = 0; k < NCUST; k++) {
 			x[k] = json_integer_value(json_array_get(e, (size_t)k));
-			if ((k == 2 || k == 4 || k == 6 || k == 11 || k == 14) &&
+			if ((k == 2 || k == 4 || k == 6 || k == 11 || k == 14 ||
+			    k == 28 || k == 30) &&
 			    (x[k] < 0 || x[k] >= ng))
+				goto fail;
+			if ((k == 19 || k == 20 || k == 24 || k == 25) &&
+			    (x[k] < 0 || x[k] > UINT32_MAX))
 				goto fail;
 		}
 		in.open_g = map[x[2]];
 		in.first_g = map[x[4]];
 		in.wait_g = map[x[6]];
-		in.wait_sms = x[7] != 0;
+		in.wfd = x[7] != 0;
 		in.r0g = map[x[11]];
-		in.r0sms = x[12] != 0;
+		in.r0fd = x[12] != 0;
 		in.notified = x[13] != 0;
 		in.notify_g = map[x[14]];
 		in.seen_in = x[15] != 0;
 		in.seen_notice = x[16] != 0;
 		in.orphan = (uint8_t)(x[17] == 1 || x[17] == 2 ? x[17] : 0);
+		in.wt = (uint32_t)x[19];
+		in.sms_n = (uint32_t)x[20];
+		in.r0t = (uint32_t)x[24];
+		in.r0m = (uint32_t)x[25];
+		in.fg = map[x[28]];
+		in.c0g = map[x[30]];
+		in.f0u = x[32] != 0;
 		in.init = 1;
 		c = rp_cust_get(a, in.key, 0);
 		if (c == NULL) {
@@ -478,6 +522,8 @@ rp_partial_merge(struct rp_agg *a, const json_t *j, const char **err)
 	a->bad += (uint64_t)json_integer_value(json_object_get(j, "bad"));
 	a->outside += (uint64_t)json_integer_value(json_object_get(j,
 	    "outside"));
+	a->duplicates += (uint64_t)json_integer_value(json_object_get(j,
+	    "duplicates"));
 	if (jtime(json_object_get(j, "tmin"), &t) == 0 && t != RP_NOTIME &&
 	    t < a->tmin)
 		a->tmin = t;

@@ -69,6 +69,9 @@ struct rp_conf {
 	int uncensored;		/* count contacts whose window is still open */
 	int delivery_sent;	/* delivery rate over sent, not receipts */
 	int resolution_full;	/* resolution to the latest solve */
+	int replies_any;	/* automated sends end a wait too */
+	int dedup;		/* drop repeated (call_id, event, ts) */
+	double conv_gap;	/* a conversation's silence limit, s */
 	int top;		/* rows of the ranked lists */
 	int show_pii;
 	/* [report] */
@@ -111,6 +114,8 @@ struct rp_ev {
 	int segments;
 	uint64_t cust;		/* hash of the customer, 0 when none */
 	uint64_t ticket;	/* hash of the ticket id, 0 when none */
+	uint64_t dup;		/* queue event: hash of call_id, event, ts
+				 * (0 without call_id or ts) */
 	const char *key[BY_N];	/* group values (day/hour/week: NULL) */
 	const char *code;	/* error code (results, receipts) */
 	const char *status;	/* ticket status */
@@ -134,7 +139,7 @@ void rp_strs_reset(struct rp_strs *st);
 enum rp_fid {
 	F_TS, F_SMS, F_IM, F_EVENT, F_STATUS, F_CHANNEL, F_PROVIDER,
 	F_ERROR_CODE, F_TICKET, F_FROM, F_TEXT, F_INTENT, F_TEMPLATE, F_TO,
-	F_QUEUE, F_WAIT_S, F_TALK_S, F_AGENT, F_CALLER, F_COMMENT,
+	F_QUEUE, F_WAIT_S, F_TALK_S, F_AGENT, F_CALLER, F_COMMENT, F_CALL_ID,
 	/* sms.*, then im.* in the same order (R_* offsets) */
 	F_SMS_STATUS, F_SMS_COUNT, F_SMS_PROVIDER, F_SMS_ERROR, F_SMS_TO,
 	F_SMS_ERROR_CODE,
@@ -208,9 +213,12 @@ struct rp_group {
 	uint64_t dlr[D_N];
 	/* responsiveness */
 	uint64_t resp_n, resp_le_online, inbound, inbound_sms,
-	    sms_sameday, unanswered;
-	double resp_sum;
+	    sms_timed, sms_sameday, unanswered;
+	double resp_sum;	/* every wait (reply time) */
 	struct rp_sketch resp;
+	uint64_t convs, fr_n, fr_le_online;	/* first responses */
+	double fr_sum;
+	struct rp_sketch fr;
 	uint64_t tickets, solved, solved_unknown, reopened, accepted,
 	    accepted_le, replied;
 	double solve_sum, reply_sum;
@@ -240,8 +248,23 @@ struct rp_cust {
 	int64_t waiting;	/* first unanswered inbound message */
 	int64_t out0;		/* first reply before any inbound message */
 	int64_t r0s, r0e;	/* the first wait answered: start, end */
+	/* The inbound SMS of the wait (for the same-day share): the first,
+	 * how many, and the last run of them that share one deadline (every
+	 * earlier one missed its deadline before the next came). */
+	int64_t wf, sms_d;
+	uint32_t wt, sms_n;
+	/* The same of the first wait answered, when it was answered. */
+	int64_t r0f, r0d;
+	uint32_t r0t, r0m;
+	/* Conversations: the last inbound contact, the conversation waiting
+	 * for its first response (start, group); the first conversation of
+	 * this part: its start, group, first response or closed without. */
+	int64_t li, fo, c0, f0e;
+	int32_t fg, c0g;
+	uint8_t f0u;
 	int32_t open_g, first_g, wait_g, notify_g, r0g;
-	uint8_t init, wait_sms, r0sms, notified, seen_in, seen_notice;
+	uint8_t init, wfd, r0fd;	/* the run began with the first SMS */
+	uint8_t notified, seen_in, seen_notice;
 	uint8_t orphan;		/* first follow-up before any notice: 1 call,
 				 * 2 message */
 };
@@ -267,8 +290,9 @@ struct rp_agg {
 	struct rp_hash gidx;	/* group key hash -> index + 1 */
 	struct rp_hash cust;
 	struct rp_hash tick;
+	struct rp_hash seen;	/* --dedup: the queue events seen */
 	int64_t tmin, tmax;	/* times seen */
-	uint64_t records, unknown, bad, outside;
+	uint64_t records, unknown, bad, outside, duplicates;
 	unsigned long first_unknown;
 	/* series for the charts (independent of --by) */
 	uint64_t hour_vol[24], hour_wait_n[24];
@@ -332,6 +356,7 @@ struct rp_table {
 
 struct rp_series {
 	const char *id, *title, *unit;
+	const char *none;	/* what a null value means ("no data") */
 	char **labels;
 	double *v;
 	int n;
@@ -362,5 +387,11 @@ void rp_out_html(FILE *f, const struct rp_report *r);
 
 /* FNV-1a 64, never 0. */
 uint64_t rp_hash64(const char *s, size_t n);
+/* Customers and tickets are hashed with HMAC-SHA256 keyed by key (the
+ * first 8 bytes) instead of FNV-1a: call once, before any thread starts
+ * (key is copied; NULL: back to FNV-1a). */
+void rp_hash_key(const char *key);
+/* A fingerprint of the key (8 hex digits, not the key), or NULL. */
+const char *rp_hash_key_id(void);
 
 #endif

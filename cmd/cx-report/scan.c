@@ -52,6 +52,7 @@ static const struct {
 	[F_AGENT] = { ROOT, "agent" },
 	[F_CALLER] = { ROOT, "caller" },
 	[F_COMMENT] = { ROOT, "comment" },
+	[F_CALL_ID] = { ROOT, "call_id" },
 	[F_SMS_STATUS] = { F_SMS, "status" },
 	[F_SMS_COUNT] = { F_SMS, "segments" },
 	[F_SMS_PROVIDER] = { F_SMS, "provider" },

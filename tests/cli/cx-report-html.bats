@@ -22,9 +22,19 @@ browser() {
 	    skip "chromium cannot start here"
 	python3 "$TOP/bench/cx-report-gen.py" 20000 5 |
 	    cx-report -f html --by channel --tz Asia/Shanghai > "$T/report.html"
+	# Console messages and uncaught errors reach --enable-logging's stderr
+	# as ":CONSOLE" lines: first a page with both shows that they do.
+	printf '%s' '<!doctype html><title>bad</title><script>console.error("boom");' \
+	    'throw new Error("bad")</script>' > "$T/bad.html"
+	browser --dump-dom "file://$T/bad.html" > /dev/null 2> "$T/bad.console"
+	grep -q ':CONSOLE.*"boom"' "$T/bad.console"
+	grep -q ':CONSOLE.*Uncaught Error: bad' "$T/bad.console"
 	browser --dump-dom "file://$T/report.html" > "$T/dom.html" 2> "$T/console"
-	# loaded without errors: no console or page error
-	! grep -E 'CONSOLE|Uncaught|ERR_FILE|net::ERR' "$T/console"
+	# loaded without errors: no console message, page error or failed load
+	if grep -E ':CONSOLE|Uncaught|net::ERR' "$T/console"; then
+		echo "the report's page logged errors" >&2
+		false
+	fi
 	expect_eq "$(grep -o '<svg ' "$T/dom.html" | wc -l)" 5
 	for id in volume_by_hour wait_by_hour delivery_by_channel csat_distribution abandon_by_day; do
 		grep -q "<figure class=\"chart\" id=\"$id\">" "$T/dom.html"

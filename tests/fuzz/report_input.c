@@ -89,6 +89,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cf.sla_online = 30;
 	cf.sla_ticket = 7200;
 	cf.work_end = 18 * 60;
+	cf.conv_gap = 86400;
+	cf.replies_any = size % 2;
+	cf.dedup = size % 3 == 0;
 	cf.by[0] = BY_CHANNEL;
 	cf.by[1] = BY_DAY;
 	cf.by[2] = BY_AGENT;
