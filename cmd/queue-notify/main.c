@@ -265,6 +265,9 @@ struct run {
 	struct cx_state *st;
 	sqlite3 *db;
 	sqlite3_stmt *ins, *del, *cins, *cdel;
+	/* BEGIN and COMMIT run once an event that writes: prepared once,
+	 * as sqlite3_exec() parses its SQL anew each time. */
+	sqlite3_stmt *begin, *commit;
 	int in_tx;
 	const char *region, *home_lang;
 	FILE *events, *skipped, *rejects;
@@ -705,9 +708,11 @@ tx_open(struct run *run)
 {
 	if (run->db == NULL || run->in_tx)
 		return;
-	if (sqlite3_exec(run->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_step(run->begin) != SQLITE_DONE) {
+		sqlite3_reset(run->begin);
 		state_fail(run, "BEGIN");
+	}
+	sqlite3_reset(run->begin);
 	run->in_tx = 1;
 }
 
@@ -717,9 +722,11 @@ sync_out(struct run *run)
 {
 	calls_store(run);
 	if (run->in_tx) {
-		if (sqlite3_exec(run->db, "COMMIT", NULL, NULL, NULL) !=
-		    SQLITE_OK)
+		if (sqlite3_step(run->commit) != SQLITE_DONE) {
+			sqlite3_reset(run->commit);
 			state_fail(run, "COMMIT");
+		}
+		sqlite3_reset(run->commit);
 		run->in_tx = 0;
 	}
 	for (size_t i = 0; i < run->nout; i++) {
@@ -2064,6 +2071,10 @@ main(int argc, char *argv[])
 		    "WHERE call_id = ?1", -1, &run.cdel, NULL) != SQLITE_OK ||
 		    sqlite3_prepare_v2(run.db, "DELETE FROM queue_pending "
 		    "WHERE caller = ?1 AND reason = ?2", -1, &run.del,
+		    NULL) != SQLITE_OK ||
+		    sqlite3_prepare_v2(run.db, "BEGIN IMMEDIATE", -1,
+		    &run.begin, NULL) != SQLITE_OK ||
+		    sqlite3_prepare_v2(run.db, "COMMIT", -1, &run.commit,
 		    NULL) != SQLITE_OK)
 			state_fail(&run, "prepare");
 	}
@@ -2091,6 +2102,8 @@ main(int argc, char *argv[])
 	sqlite3_finalize(run.del);
 	sqlite3_finalize(run.cins);
 	sqlite3_finalize(run.cdel);
+	sqlite3_finalize(run.begin);
+	sqlite3_finalize(run.commit);
 	ht_free(&run.calls, call_free);
 	ht_free(&run.queues, queue_free);
 	ht_free(&run.agents, free);
