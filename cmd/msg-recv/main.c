@@ -7,9 +7,10 @@
  * receipts); this file de-duplicates them by (source, id) and hands them
  * to the writer: a bounded queue drained by a writer thread onto stdout
  * (a full queue answers 503 + Retry-After, so nothing accepted is ever
- * dropped), or with --spool, appended to a file and fsync'd before the
- * 200.  SIGTERM/SIGINT: stop listening, finish the requests in flight,
- * drain the queue, flush, exit 0.  See msg-recv(1) and cxkit(7).
+ * dropped), or with --spool, appended to a file (under flock, reopened
+ * when renamed) and fsync'd before the 200.  SIGHUP: reopen the spool.
+ * SIGTERM/SIGINT: stop listening, finish the requests in flight, drain
+ * the queue, flush, exit 0.  See msg-recv(1) and cxkit(7).
  *
  * Threads: the MHD thread runs every handler, the de-duplication set and
  * the state store handle (so both are single-threaded); the writer thread
@@ -29,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -309,7 +311,7 @@ static struct {
 	struct queue q;
 	int spool_fd;
 	int tls;
-	atomic_int inflight, closing, writer_dead;
+	atomic_int inflight, closing, writer_dead, reopen;
 	atomic_ulong accepted, rejected, dups, busy;
 } g;
 
@@ -367,16 +369,80 @@ queue_push(char **lines, size_t n)
 	return 0;
 }
 
-/* Appends n lines to the spool file and fsyncs it: 0 or -1. */
+/*
+ * The spool.  Each write takes an exclusive flock(2) on it and checks,
+ * under the lock, that the descriptor is still the file named --spool;
+ * when it is not (renamed or removed), or after SIGHUP, the name is
+ * opened afresh.  So a consumer that renames the spool and then takes
+ * the lock itself (mv spool batch && flock batch true) knows that no
+ * write to batch is under way nor will come: nothing is lost, nothing
+ * goes to both files.
+ */
+static int
+spool_open(void)
+{
+	int fd = open(g.o->spool, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0600);
+
+	if (fd < 0)
+		return -1;
+	if (g.spool_fd >= 0)
+		close(g.spool_fd);
+	g.spool_fd = fd;
+	return 0;
+}
+
+/* Locks the file named --spool, reopening it if need be: its size, or
+ * -1 (errno set). */
+static off_t
+spool_lock(void)
+{
+	struct stat fs, ps;
+	int e;
+
+	for (;;) {
+		if (g.reopen) {
+			g.reopen = 0;
+			if (spool_open() != 0)
+				return -1;
+		}
+		if (flock(g.spool_fd, LOCK_EX) != 0)
+			return -1;
+		if (fstat(g.spool_fd, &fs) != 0)
+			goto fail;
+		if (stat(g.o->spool, &ps) == 0) {
+			if (ps.st_dev == fs.st_dev && ps.st_ino == fs.st_ino)
+				return fs.st_size;
+		} else if (errno != ENOENT) {
+			goto fail;
+		}
+		cx_info(g.o->spool, "renamed or removed: reopening");
+		g.reopen = 1;	/* closing the old one unlocks it */
+	}
+fail:
+	e = errno;
+	flock(g.spool_fd, LOCK_UN);
+	errno = e;
+	return -1;
+}
+
+/* Appends n lines to the spool file and fsyncs it: 0 or -1.  On failure
+ * the file is cut back to its size before, so no half line stays. */
 static int
 spool_write(char **lines, size_t n)
 {
 	struct cx_buf b = { 0 };
 	size_t off = 0;
-	int rc = 0;
+	off_t size;
+	int rc = 0, e;
 
 	for (size_t i = 0; i < n; i++)
 		cx_buf_adds(&b, lines[i]);
+	if ((size = spool_lock()) < 0) {
+		cx_err(g.o->spool, "%s", strerror(errno));
+		cx_buf_free(&b);
+		return -1;
+	}
 	while (off < b.len) {
 		ssize_t w = write(g.spool_fd, b.s + off, b.len - off);
 
@@ -390,8 +456,14 @@ spool_write(char **lines, size_t n)
 	}
 	if (rc == 0 && fdatasync(g.spool_fd) != 0)
 		rc = -1;
-	if (rc != 0)
-		cx_err(g.o->spool, "%s", strerror(errno));
+	if (rc != 0) {
+		e = errno;
+		if (off > 0 && ftruncate(g.spool_fd, size) != 0)
+			cx_err(g.o->spool, "cannot cut back a partial write: "
+			    "%s", strerror(errno));
+		cx_err(g.o->spool, "%s", strerror(e));
+	}
+	flock(g.spool_fd, LOCK_UN);
 	cx_buf_free(&b);
 	return rc;
 }
@@ -1045,12 +1117,8 @@ main(int argc, char *argv[])
 		if (g.st == NULL)
 			cx_die(NULL, "%s", err);
 	}
-	if (o.spool) {
-		g.spool_fd = open(o.spool, O_WRONLY | O_APPEND | O_CREAT |
-		    O_CLOEXEC, 0600);
-		if (g.spool_fd < 0)
-			cx_die(o.spool, "%s", strerror(errno));
-	}
+	if (o.spool && spool_open() != 0)
+		cx_die(o.spool, "%s", strerror(errno));
 	if (o.tls_cert) {
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
 			cx_die(NULL, "--tls-cert: this libmicrohttpd has no "
@@ -1104,6 +1172,14 @@ main(int argc, char *argv[])
 		struct timespec ts = { 0, 200 * 1000000L };
 
 		sig = sigtimedwait(&sigs, NULL, &ts);
+		if (sig == SIGHUP) {
+			/* The MHD thread reopens it before its next write. */
+			if (o.spool)
+				g.reopen = 1;
+			cx_info(NULL, "SIGHUP: %s", o.spool ? "reopening the "
+			    "spool" : "nothing to reopen");
+			continue;
+		}
 		if (sig > 0 || g.writer_dead)
 			break;
 	}

@@ -421,6 +421,80 @@ EOF
 	expect_eq "$(jq -r .id "$T/spool.ndjson" | tr '\n' ' ')" 'SM0001 42:7 '
 }
 
+@test "--spool rotation: mv, then flock, mid-stream: each record in one batch, none lost" {
+	mr_start --spool "$T/spool" --rate 0
+	# 4 clients post 600 messages; meanwhile a consumer rotates the spool
+	# every 50 ms the documented way and reads each batch at once.
+	run "$PY" - "$MR_PORT" "$T" <<'EOF2'
+import fcntl, json, os, sys, threading, time, urllib.request
+port, d = sys.argv[1], sys.argv[2]
+accepted, lock, done = [], threading.Lock(), []
+def client(k):
+    for i in range(k, 600, 4):
+        body = json.dumps({"message": {"message_id": i, "chat": {"id": 1},
+                                       "date": 1759298398, "text": "m%d" % i}})
+        req = urllib.request.Request("http://127.0.0.1:%s/tg" % port,
+            data=body.encode(), headers={"Content-Type": "application/json",
+            "X-Telegram-Bot-Api-Secret-Token": "tg-secret"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            if r.status == 200:
+                with lock:
+                    accepted.append("1:%d" % i)
+ts = [threading.Thread(target=client, args=(k,)) for k in range(4)]
+for t in ts: t.start()
+seen, n = [], 0
+def rotate():
+    global n
+    if not os.path.exists(d + "/spool"):
+        return
+    n += 1
+    b = "%s/batch%d" % (d, n)
+    os.rename(d + "/spool", b)              # mv spool batchN
+    with open(b) as f:                      # flock batchN true
+        fcntl.flock(f, fcntl.LOCK_EX)
+        fcntl.flock(f, fcntl.LOCK_UN)
+    with open(b) as f:                      # the consumer reads it
+        seen.extend(json.loads(l)["id"] for l in f)
+while any(t.is_alive() for t in ts):
+    time.sleep(0.05)
+    rotate()
+rotate()
+time.sleep(0.3)
+# nothing came into a batch after it was read
+late = sum(1 for k in range(1, n + 1)
+           for l in open("%s/batch%d" % (d, k))) - len(seen)
+print(len(accepted), len(seen), len(set(seen)), sorted(seen) == sorted(accepted),
+      late, n > 3)
+EOF2
+	expect_eq "$output" '600 600 600 True 0 True'
+	# SIGHUP reopens the spool; it does not stop msg-recv
+	kill -HUP "$MR_PID"
+	tw_inbound
+	expect_eq "${output%% *}" 200
+	mr_stop
+	[ "$MR_RC" -eq 0 ]
+	expect_eq "$(jq -r .id "$T/spool")" SM0001
+}
+
+@test "--spool: a failed write is 500 and leaves no half line" {
+	mkdir "$T/bin"
+	printf '#!/bin/bash\ntrap "" XFSZ\nulimit -f 1\nexec "%s" "$@"\n' \
+	    "$TOP/bin/msg-recv" > "$T/bin/msg-recv"
+	chmod +x "$T/bin/msg-recv"
+	# 1000 bytes in the spool; the 1024-byte file size limit cuts the next
+	# record's write short (EFBIG)
+	printf '{"pad":"%0989d"}\n' 0 > "$T/spool"
+	PATH=$T/bin:$PATH mr_start --spool "$T/spool" --dedup-window 0
+	post send /tg -t application/json -H 'X-Telegram-Bot-Api-Secret-Token: tg-secret' \
+	    -d '{"message":{"message_id":1,"chat":{"id":1},"date":1759298398,"text":"a reply long enough to cross the limit"}}'
+	expect_eq "$output" '500 internal error'
+	[ "$(wc -c < "$T/spool")" -eq 1000 ]
+	jq -e .pad "$T/spool" > /dev/null
+	mr_stop
+	grep -q 'tg: 500: cannot write the spool' "$T/err"
+	grep -q 'File too large' "$T/err"
+}
+
 @test "SIGTERM while a request is in flight: it is answered and written, exit 0" {
 	mr_start
 	"$PY" - "$MR_PORT" > "$T/slow" <<'EOF' &
