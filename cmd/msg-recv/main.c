@@ -43,7 +43,8 @@
 struct opts {
 	struct cx_common common;
 	const char *listen, *spool, *tls_cert, *tls_key;
-	long max_body, max_conn, rate, queue, timeout, dedup_window;
+	long max_body, max_conn, max_per_ip, rate, queue, timeout,
+	    dedup_window;
 };
 
 enum {
@@ -51,6 +52,7 @@ enum {
 	OPT_SPOOL,
 	OPT_MAX_BODY,
 	OPT_MAX_CONN,
+	OPT_MAX_PER_IP,
 	OPT_RATE,
 	OPT_QUEUE,
 	OPT_TIMEOUT,
@@ -77,6 +79,9 @@ static const struct argp_option options[] = {
 	  "Refuse larger request bodies with 413 (default 65536)", 0 },
 	{ "max-connections", OPT_MAX_CONN, "N", 0,
 	  "At most N connections at once (default 256)", 0 },
+	{ "max-per-address", OPT_MAX_PER_IP, "N", 0,
+	  "At most N connections at once from one address (default 32; "
+	  "0: no limit)", 0 },
 	{ "queue", OPT_QUEUE, "N", 0,
 	  "Hold at most N records for a slow stdout, then answer 503 "
 	  "(default 1024)", 0 },
@@ -87,7 +92,8 @@ static const struct argp_option options[] = {
 	  "Append records to FILE, fsync'd before the answer, instead of "
 	  "stdout", 0 },
 	{ "timeout", OPT_TIMEOUT, "SECONDS", 0,
-	  "Close a connection idle this long (default 10)", 0 },
+	  "Close a connection idle this long, or whose request is not "
+	  "answered this long after it began (default 10)", 0 },
 	{ "tls-cert", OPT_TLS_CERT, "FILE", 0,
 	  "Serve HTTPS with this PEM certificate (with --tls-key)", 0 },
 	{ "tls-key", OPT_TLS_KEY, "FILE", 0,
@@ -116,6 +122,10 @@ parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_MAX_CONN:
 		o->max_conn = cx_opt_long(state, "--max-connections", arg, 1,
+		    60000);
+		break;
+	case OPT_MAX_PER_IP:
+		o->max_per_ip = cx_opt_long(state, "--max-per-address", arg, 0,
 		    60000);
 		break;
 	case OPT_RATE:
@@ -309,6 +319,8 @@ static struct {
 	struct cx_state *st;
 	struct seen seen;
 	struct queue q;
+	struct sock *socks;
+	pthread_mutex_t socks_mu;
 	int spool_fd;
 	int tls;
 	atomic_int inflight, closing, writer_dead, reopen;
@@ -735,6 +747,99 @@ find_source(const char *path, const char **sub)
 }
 
 /*
+ * The whole-request deadline.  libmicrohttpd's connection timeout is
+ * reset by every byte, so a client that sends one byte a second would
+ * hold its connection for ever.  Each connection is tracked from its
+ * opening and from the end of each answer; the main thread shuts down
+ * (shutdown(2): libmicrohttpd then sees the end and closes it) one whose
+ * request has taken over --timeout.  libmicrohttpd calls the CLOSED
+ * notification before it closes the descriptor, and the list is locked,
+ * so the main thread never touches a descriptor that is gone.
+ */
+struct sock {
+	MHD_socket fd;
+	cx_ms start;		/* of the request under way */
+	int cut;
+	char ip[48];		/* masked, for the log */
+	struct sock *prev, *next;
+};
+
+static void client_ip(struct MHD_Connection *c, char out[48]);
+static void mask_ip(const char *ip, char out[48]);
+
+static void
+sock_notify(void *cls, struct MHD_Connection *c, void **ctx,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct sock *sk = *ctx;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		char ip[48];
+
+		if (ci == NULL)
+			return;
+		sk = cx_xcalloc(1, sizeof *sk);
+		sk->fd = ci->connect_fd;
+		sk->start = cx_mono();
+		client_ip(c, ip);
+		mask_ip(ip, sk->ip);
+		pthread_mutex_lock(&g.socks_mu);
+		sk->next = g.socks;
+		if (g.socks)
+			g.socks->prev = sk;
+		g.socks = sk;
+		pthread_mutex_unlock(&g.socks_mu);
+		*ctx = sk;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && sk != NULL) {
+		pthread_mutex_lock(&g.socks_mu);
+		if (sk->prev)
+			sk->prev->next = sk->next;
+		else
+			g.socks = sk->next;
+		if (sk->next)
+			sk->next->prev = sk->prev;
+		pthread_mutex_unlock(&g.socks_mu);
+		free(sk);
+		*ctx = NULL;
+	}
+}
+
+/* A request was answered: the next one's clock starts now. */
+static void
+sock_restart(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct sock *sk = ci ? ci->socket_context : NULL;
+
+	if (sk == NULL)
+		return;
+	pthread_mutex_lock(&g.socks_mu);
+	sk->start = cx_mono();
+	pthread_mutex_unlock(&g.socks_mu);
+}
+
+/* Cuts the connections whose request has taken over limit ms. */
+static void
+sock_sweep(cx_ms limit)
+{
+	cx_ms now = cx_mono();
+
+	pthread_mutex_lock(&g.socks_mu);
+	for (struct sock *sk = g.socks; sk; sk = sk->next)
+		if (!sk->cut && now - sk->start > limit) {
+			sk->cut = 1;
+			shutdown(sk->fd, SHUT_RDWR);
+			cx_warn(sk->ip, "request not done in %llds: "
+			    "connection closed", (long long)limit / 1000);
+			g.rejected++;
+		}
+	pthread_mutex_unlock(&g.socks_mu);
+}
+
+/*
  * HTTP.
  */
 struct conn {
@@ -767,6 +872,7 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	free(cn);
 	*con_cls = NULL;
 	g.inflight--;
+	sock_restart(c);
 }
 
 static enum MHD_Result
@@ -845,6 +951,22 @@ client_ip(struct MHD_Connection *c, char out[48])
 	else if (sa && sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6,
 		    &((const struct sockaddr_in6 *)sa)->sin6_addr, out, 48);
+}
+
+/* ip with its last octet (IPv4) or its last 64 bits (IPv6) masked, for
+ * the log: "192.0.2.x", "2001:db8:0:1::x". */
+static void
+mask_ip(const char *ip, char out[48])
+{
+	unsigned char a[16];
+
+	if (inet_pton(AF_INET, ip, a) == 1)
+		snprintf(out, 48, "%u.%u.%u.x", a[0], a[1], a[2]);
+	else if (inet_pton(AF_INET6, ip, a) == 1)
+		snprintf(out, 48, "%x:%x:%x:%x::x", a[0] << 8 | a[1],
+		    a[2] << 8 | a[3], a[4] << 8 | a[5], a[6] << 8 | a[7]);
+	else
+		snprintf(out, 48, "?");
 }
 
 /* The URL as the provider requested it: public_url + the rest of the
@@ -1087,7 +1209,7 @@ int
 main(int argc, char *argv[])
 {
 	struct opts o = { .listen = "127.0.0.1:8080", .max_body = 65536,
-	    .max_conn = 256, .rate = 100, .queue = 1024, .timeout = 10,
+	    .max_conn = 256, .max_per_ip = 32, .rate = 100, .queue = 1024, .timeout = 10,
 	    .dedup_window = 86400 };
 	struct sockaddr_storage ss;
 	struct MHD_Daemon *d;
@@ -1134,6 +1256,7 @@ main(int argc, char *argv[])
 	g.q.item = cx_xcalloc(g.q.cap, sizeof *g.q.item);
 	pthread_mutex_init(&g.q.mu, NULL);
 	pthread_cond_init(&g.q.cv, NULL);
+	pthread_mutex_init(&g.socks_mu, NULL);
 
 	/* Every thread inherits the blocked signals; the main thread
 	 * takes them with sigtimedwait. */
@@ -1151,7 +1274,9 @@ main(int argc, char *argv[])
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, sock_notify, NULL,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)o.max_conn,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)o.max_per_ip,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o.timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
 	    cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
@@ -1172,6 +1297,7 @@ main(int argc, char *argv[])
 		struct timespec ts = { 0, 200 * 1000000L };
 
 		sig = sigtimedwait(&sigs, NULL, &ts);
+		sock_sweep(o.timeout * 1000L);
 		if (sig == SIGHUP) {
 			/* The MHD thread reopens it before its next write. */
 			if (o.spool)

@@ -373,28 +373,84 @@ secret = s'
 	expect_eq "$output" ''
 }
 
-@test "slowloris: a client that never finishes its headers is cut off" {
-	mr_start --timeout 1
-	run "$PY" - "$MR_PORT" <<'EOF'
-import socket, sys, time
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.sendall(b"POST /tg HTTP/1.1\r\nHost: x\r\nX-Slow: ")
-t = time.time()
-s.settimeout(10)
-try:
-    while True:
-        time.sleep(0.3)
-        s.sendall(b"a")          # dribble, never a full line
-        if s.recv(1, socket.MSG_DONTWAIT) == b"":
-            break
-except BlockingIOError:
-    pass
-except (ConnectionError, OSError):
-    pass
-print("closed after %.0f s" % (time.time() - t))
-EOF
+@test "slowloris: a client dribbling headers or body is cut off after --timeout; others are served" {
+	mr_start --timeout 2
+	run "$PY" - "$MR_PORT" <<'EOF2'
+import select, socket, sys, threading, time, urllib.request
+port = int(sys.argv[1])
+def dribble(head, drip):
+    """Sends head, then one byte of drip every 0.4 s (never idle as long
+    as --timeout); returns the seconds until the server closed, or None."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(head)
+    t = time.time()
+    for i in range(25):
+        r, _, _ = select.select([s], [], [], 0.4)
+        if r:
+            try:
+                if s.recv(1000) == b"":
+                    return round(time.time() - t)
+            except OSError:
+                return round(time.time() - t)
+        try:
+            s.sendall(drip[i % len(drip):][:1])
+        except OSError:
+            return round(time.time() - t)
+    return None
+res = {}
+def run(name, *a):
+    res[name] = dribble(*a)
+ts = [threading.Thread(target=run, args=("headers",
+          b"POST /tg HTTP/1.1\r\nHost: x\r\nX-Slow: ", b"a")),
+      threading.Thread(target=run, args=("body",
+          b"POST /tg HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          b"X-Telegram-Bot-Api-Secret-Token: tg-secret\r\n"
+          b"Content-Length: 1000\r\n\r\n", b"{\"x\":\"aaaaaaaaaaa"))]
+for t in ts: t.start()
+time.sleep(1)
+req = urllib.request.Request("http://127.0.0.1:%d/tg" % port,
+    data=b'{"message":{"message_id":1,"chat":{"id":1},"text":"hi"}}',
+    headers={"Content-Type": "application/json",
+             "X-Telegram-Bot-Api-Secret-Token": "tg-secret"})
+other = urllib.request.urlopen(req, timeout=5).status
+for t in ts: t.join()
+print("headers closed after %s s, body closed after %s s, other %d" %
+      (res["headers"], res["body"], other))
+EOF2
 	[ "$status" -eq 0 ]
-	[[ $output == "closed after "[1-3]" s" ]]
+	[[ $output == "headers closed after "[23]" s, body closed after "[23]" s, other 200" ]]
+	mr_stop
+	expect_eq "$(jqo -r .text)" hi
+	[ "$(grep -c 'request not done in 2s: connection closed' "$T/err")" -eq 2 ]
+	grep -q '^msg-recv: 127\.0\.0\.x: ' "$T/err"
+}
+
+@test "--max-per-address and --max-connections: connections over the limit are closed at once" {
+	for opt in --max-per-address --max-connections; do
+		mr_start $opt 2
+		run "$PY" - "$MR_PORT" <<'EOF2'
+import socket, sys, time
+port = int(sys.argv[1])
+def request(s):
+    s.sendall(b"GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    s.settimeout(5)
+    try:
+        return (s.recv(100).split(b"\r\n")[0] or b"closed").decode()
+    except OSError:
+        return "closed"
+held = [socket.create_connection(("127.0.0.1", port)) for i in range(2)]
+for h in held:
+    h.sendall(b"GET /nowhere HTTP/1.1\r\n")   # idle, headers unfinished
+time.sleep(0.3)
+print(request(socket.create_connection(("127.0.0.1", port))))
+held.pop().close()
+time.sleep(0.3)
+print(request(socket.create_connection(("127.0.0.1", port))))
+EOF2
+		expect_eq "$output" 'closed
+HTTP/1.1 404 Not Found'
+		mr_stop
+	done
 }
 
 @test "per-address rate: over --rate is 429 with Retry-After" {
