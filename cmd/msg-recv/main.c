@@ -5,16 +5,18 @@
  * one path prefix per [recv NAME] source.  A source checks the request's
  * signature and turns it into records (inbound messages, delivery
  * receipts); this file de-duplicates them by (source, id) and hands them
- * to the writer: a bounded queue drained by a writer thread onto stdout
- * (a full queue answers 503 + Retry-After, so nothing accepted is ever
- * dropped), or with --spool, appended to a file (under flock, reopened
+ * to the writer: a bounded queue drained by a writer thread onto stdout,
+ * the request suspended until its lines are written (a full queue
+ * answers 503 + Retry-After, so nothing accepted is ever dropped), or
+ * with --spool, appended to a file (under flock, reopened
  * when renamed) and fsync'd before the 200.  SIGHUP: reopen the spool.
  * SIGTERM/SIGINT: stop listening, finish the requests in flight, drain
  * the queue, flush, exit 0.  See msg-recv(1) and cxkit(7).
  *
  * Threads: the MHD thread runs every handler, the de-duplication set and
  * the state store handle (so both are single-threaded); the writer thread
- * only writes lines; the main thread waits for a signal.
+ * writes lines and resumes the requests they came from; the main thread
+ * waits for a signal and cuts requests over --timeout.
  */
 #include <argp.h>
 #include <arpa/inet.h>
@@ -179,6 +181,7 @@ static const char *const common_keys[] = {
  */
 struct seen_ent {
 	char *key;
+	int pending;		/* queued, not yet written */
 	struct seen_ent *next;
 };
 
@@ -206,18 +209,18 @@ seen_init(struct seen *s, size_t cap)
 	s->ring = cx_xcalloc(cap, sizeof *s->ring);
 }
 
-static int
-seen_has(const struct seen *s, const char *key)
+static struct seen_ent *
+seen_find(const struct seen *s, const char *key)
 {
 	for (struct seen_ent *e = s->tab[hash_str(key) % s->nb]; e;
 	    e = e->next)
 		if (strcmp(e->key, key) == 0)
-			return 1;
-	return 0;
+			return e;
+	return NULL;
 }
 
 static void
-seen_add(struct seen *s, const char *key)
+seen_add(struct seen *s, const char *key, int pending)
 {
 	struct seen_ent *e, **pp;
 
@@ -234,6 +237,7 @@ seen_add(struct seen *s, const char *key)
 	}
 	e = cx_xmalloc(sizeof *e);
 	e->key = cx_xstrdup(key);
+	e->pending = pending;
 	pp = &s->tab[hash_str(key) % s->nb];
 	e->next = *pp;
 	*pp = e;
@@ -301,10 +305,21 @@ rate_allow(const char *ip, long rate, cx_ms now)
 }
 
 /*
- * The queue between the MHD thread and the writer thread.
+ * The queue between the MHD thread and the writer thread.  A request's
+ * connection is suspended while its lines are queued; the writer resumes
+ * it after writing its last line, telling whether all went out, and only
+ * then is the request answered 200 and its ids remembered.
  */
+struct conn;
+
+struct qitem {
+	char *line;
+	struct MHD_Connection *c;	/* on a request's last line */
+	struct conn *cn;
+};
+
 struct queue {
-	char **item;
+	struct qitem *item;
 	size_t cap, head, n;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -323,9 +338,11 @@ static struct {
 	pthread_mutex_t socks_mu;
 	int spool_fd;
 	int tls;
-	atomic_int inflight, closing, writer_dead, reopen;
+	atomic_int inflight, closing, writer_dead, reopen, held;
 	atomic_ulong accepted, rejected, dups, busy;
 } g;
+
+static void conn_written(struct conn *cn, int ok);
 
 static void *
 writer_main(void *arg)
@@ -333,7 +350,7 @@ writer_main(void *arg)
 	struct queue *q = &g.q;
 
 	for (;;) {
-		char *line;
+		struct qitem it;
 
 		pthread_mutex_lock(&q->mu);
 		while (q->n == 0 && !q->done)
@@ -342,39 +359,49 @@ writer_main(void *arg)
 			pthread_mutex_unlock(&q->mu);
 			break;
 		}
-		line = q->item[q->head];
+		it = q->item[q->head];
 		pthread_mutex_unlock(&q->mu);
 		/* The slot is freed only once written: a full queue means
 		 * the consumer is slow, whatever the writer holds. */
-		if (!g.writer_dead && (fputs(line, stdout) == EOF ||
+		if (!g.writer_dead && (fputs(it.line, stdout) == EOF ||
 		    fflush(stdout) == EOF)) {
 			if (errno != EPIPE)
 				cx_err(NULL, "stdout: %s", strerror(errno));
 			g.writer_dead = 1;
 			kill(getpid(), SIGTERM);
 		}
-		free(line);
+		free(it.line);
 		pthread_mutex_lock(&q->mu);
 		q->head = (q->head + 1) % q->cap;
 		q->n--;
 		pthread_mutex_unlock(&q->mu);
+		if (it.c) {
+			conn_written(it.cn, !g.writer_dead);
+			MHD_resume_connection(it.c);
+		}
 	}
 	return NULL;
 }
 
-/* Appends n lines to the queue, all or none: 0, or -1 when full. */
+/* Appends the n lines of connection c's request to the queue, all or
+ * none, and suspends c until the writer has written them: 0, or -1 when
+ * full (or shutting down). */
 static int
-queue_push(char **lines, size_t n)
+queue_push(char **lines, size_t n, struct MHD_Connection *c,
+    struct conn *cn)
 {
 	struct queue *q = &g.q;
 
 	pthread_mutex_lock(&q->mu);
-	if (q->cap - q->n < n || g.writer_dead) {
+	if (q->cap - q->n < n || g.writer_dead || q->done) {
 		pthread_mutex_unlock(&q->mu);
 		return -1;
 	}
+	MHD_suspend_connection(c);
+	g.held++;
 	for (size_t i = 0; i < n; i++)
-		q->item[(q->head + q->n + i) % q->cap] = lines[i];
+		q->item[(q->head + q->n + i) % q->cap] = (struct qitem){
+		    lines[i], i == n - 1 ? c : NULL, cn };
 	q->n += n;
 	pthread_cond_signal(&q->cv);
 	pthread_mutex_unlock(&q->mu);
@@ -847,7 +874,26 @@ struct conn {
 	struct cx_buf body;
 	int started, too_big;
 	char ip[48];
+	/* While held (suspended for the writer): the answer to give, and
+	 * the ids to remember once written. */
+	int held, written;
+	const char *who, *ctype;
+	int status;
+	char *answer;
+	char **keys;
+	size_t nkeys;
 };
+
+static void settle(struct conn *cn);
+
+/* The writer thread: cn's lines are written (ok 1) or not (stdout
+ * closed).  The resume that follows orders this before the MHD thread
+ * reads it. */
+static void
+conn_written(struct conn *cn, int ok)
+{
+	cn->written = ok;
+}
 
 static void *
 uri_log(void *cls, const char *uri, struct MHD_Connection *c)
@@ -867,6 +913,9 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 	if (cn == NULL)
 		return;
+	if (cn->held)
+		settle(cn);	/* closed before it could be answered */
+	free(cn->answer);
 	free(cn->uri);
 	cx_buf_free(&cn->body);
 	free(cn);
@@ -988,29 +1037,75 @@ public_url(const struct mr_source *s, struct MHD_Connection *c,
 	    host ? host : "localhost", uri);
 }
 
-/* De-duplicates and writes the records of one request.  Returns 0, or
- * the HTTP status to answer instead (503 queue full, 500 spool). */
+/* An id is written: remember it, in memory and in the state store. */
+static void
+remember(const char *key)
+{
+	struct seen_ent *e = seen_find(&g.seen, key);
+
+	if (e)
+		e->pending = 0;
+	else
+		seen_add(&g.seen, key, 0);
+	if (g.st && g.o->dedup_window > 0 && !g.o->common.dry_run)
+		cx_kv_put(g.st, "msg-recv.seen", key, "1",
+		    (int64_t)time(NULL) + g.o->dedup_window);
+	g.accepted++;
+}
+
+/* A held request is over: its ids are remembered when its lines were
+ * written.  When they were not (stdout closed, msg-recv is stopping)
+ * they stay pending, so a retry is answered 503 until the exit. */
+static void
+settle(struct conn *cn)
+{
+	for (size_t i = 0; i < cn->nkeys; i++) {
+		if (cn->written)
+			remember(cn->keys[i]);
+		free(cn->keys[i]);
+	}
+	free(cn->keys);
+	cn->keys = NULL;
+	cn->nkeys = 0;
+	cn->held = 0;
+	g.held--;
+}
+
+/* De-duplicates and writes the records of one request.  Returns 0 (answer
+ * now), 1 (held: c is suspended until the writer has written the lines),
+ * or the HTTP status to answer instead (503: queue full, or a copy still
+ * being written; 500: spool) with *why. */
 static int
-deliver(struct mr_source *s, json_t *recs, unsigned long *ndup)
+deliver(struct MHD_Connection *c, struct conn *cn, struct mr_source *s,
+    json_t *recs, unsigned long *ndup, const char **why)
 {
 	size_t n = json_array_size(recs), nl = 0;
 	char **lines = cx_xcalloc(n + 1, sizeof *lines);
 	char **keys = cx_xcalloc(n + 1, sizeof *keys);
 	int rc = 0;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		json_t *r = json_array_get(recs, i);
 		const char *id = json_string_value(json_object_get(r, "id"));
 		char *key = cx_xasprintf("%s:%s", s->name, id ? id : "");
+		struct seen_ent *e = seen_find(&g.seen, key);
 		char *v;
-		int dup = seen_has(&g.seen, key);
+		int dup = e != NULL;
 
+		if (e && e->pending) {
+			/* The provider retried before the first copy was
+			 * written: it may yet fail. */
+			rc = 503;
+			*why = "a copy is still being written";
+			free(key);
+			break;
+		}
 		for (size_t k = 0; !dup && k < nl; k++)
 			dup = strcmp(keys[k], key) == 0;
 		if (!dup && g.st && g.o->dedup_window > 0 &&
 		    (v = cx_kv_get(g.st, "msg-recv.seen", key)) != NULL) {
 			free(v);
-			seen_add(&g.seen, key);
+			seen_add(&g.seen, key, 0);
 			dup = 1;
 		}
 		if (dup) {
@@ -1023,26 +1118,32 @@ deliver(struct mr_source *s, json_t *recs, unsigned long *ndup)
 		free(v);
 		keys[nl++] = key;
 	}
-	if (nl > 0) {
+	if (rc == 0 && nl > 0) {
 		if (g.spool_fd >= 0) {
-			rc = spool_write(lines, nl) == 0 ? 0 : 500;
+			if (spool_write(lines, nl) != 0) {
+				rc = 500;
+				*why = "cannot write the spool";
+			}
 			for (size_t i = 0; i < nl; i++)
 				free(lines[i]);
-		} else if (queue_push(lines, nl) != 0) {
+		} else if (queue_push(lines, nl, c, cn) != 0) {
 			rc = 503;
+			*why = "queue full (slow consumer)";
 			for (size_t i = 0; i < nl; i++)
 				free(lines[i]);
+		} else {
+			for (size_t i = 0; i < nl; i++)
+				seen_add(&g.seen, keys[i], 1);
+			cn->keys = keys;
+			cn->nkeys = nl;
+			cn->held = 1;
+			free(lines);
+			return 1;
 		}
 	}
 	for (size_t i = 0; i < nl; i++) {
-		if (rc == 0) {
-			seen_add(&g.seen, keys[i]);
-			if (g.st && g.o->dedup_window > 0 &&
-			    !g.o->common.dry_run)
-				cx_kv_put(g.st, "msg-recv.seen", keys[i], "1",
-				    (int64_t)time(NULL) + g.o->dedup_window);
-			g.accepted++;
-		}
+		if (rc == 0)
+			remember(keys[i]);
 		free(keys[i]);
 	}
 	free(lines);
@@ -1063,8 +1164,19 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	char *path, *pub;
 	unsigned long ndup = 0;
 	enum MHD_Result ret;
+	const char *why = NULL;
 	int rc;
 
+	if (cn->held) {
+		/* Resumed by the writer. */
+		int ok = cn->written;
+
+		settle(cn);
+		if (!ok)
+			return refuse(c, cn, method, cn->who, 503,
+			    "standard output closed");
+		return respond(c, cn->status, cn->ctype, cn->answer, 0);
+	}
 	if (!cn->started) {
 		const char *cl;
 
@@ -1121,9 +1233,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	s->type->handle(s, &r, &rs);
 	if (rs.status >= 300) {
 		ret = refuse(c, cn, method, s->name, rs.status, rs.reason);
-	} else if ((rc = deliver(s, rs.recs, &ndup)) != 0) {
-		ret = refuse(c, cn, method, s->name, rc, rc == 503 ?
-		    "queue full (slow consumer)" : "cannot write the spool");
+	} else if ((rc = deliver(c, cn, s, rs.recs, &ndup, &why)) > 1) {
+		ret = refuse(c, cn, method, s->name, rc, why);
 		if (rc == 503)
 			g.busy++;
 	} else {
@@ -1132,7 +1243,17 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 			cx_info(s->name, "%lu duplicate%s not written", ndup,
 			    ndup > 1 ? "s" : "");
 		}
-		ret = respond(c, rs.status, rs.ctype, rs.body, 0);
+		if (rc == 1) {
+			/* Answered once written (see writer_main). */
+			cn->who = s->name;
+			cn->status = rs.status;
+			cn->ctype = rs.ctype;
+			cn->answer = rs.body;
+			rs.body = NULL;
+			ret = MHD_YES;
+		} else {
+			ret = respond(c, rs.status, rs.ctype, rs.body, 0);
+		}
 	}
 	json_decref(rs.recs);
 	free(rs.body);
@@ -1215,7 +1336,7 @@ main(int argc, char *argv[])
 	struct MHD_Daemon *d;
 	char *err = NULL, *cert = NULL, *key = NULL;
 	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC |
-	    MHD_USE_ERROR_LOG;
+	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	pthread_t writer;
 	sigset_t sigs;
 	cx_ms t0;
@@ -1325,14 +1446,24 @@ main(int argc, char *argv[])
 
 		nanosleep(&ts, NULL);
 	}
-	MHD_stop_daemon(d);
 	if (g.spool_fd < 0) {
+		/* The writer drains the queue and resumes every held
+		 * request; those are answered before MHD stops (it must
+		 * not stop with a connection suspended). */
 		pthread_mutex_lock(&g.q.mu);
 		g.q.done = 1;
 		pthread_cond_signal(&g.q.cv);
 		pthread_mutex_unlock(&g.q.mu);
 		pthread_join(writer, NULL);
-	} else if (close(g.spool_fd) != 0) {
+		t0 = cx_mono();
+		while (g.held > 0 && cx_mono() - t0 < o.timeout * 1000L) {
+			struct timespec ts = { 0, 10 * 1000000L };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	MHD_stop_daemon(d);
+	if (g.spool_fd >= 0 && close(g.spool_fd) != 0) {
 		cx_err(o.spool, "%s", strerror(errno));
 		cx_status_fatal();
 	}

@@ -622,3 +622,38 @@ auth_token = tw-token'
 	[ "$code" -eq 2 ]
 	expect_eq "$(jq -r .text "$T/first")" m1
 }
+
+@test "stdout closed: a request is answered 200 only once written; an unwritten id is taken again" {
+	local port i code
+	port=$(free_port)
+	mkfifo "$T/pipe"
+	head -n 1 < "$T/pipe" > "$T/first" &
+	msg-recv --listen "127.0.0.1:$port" > "$T/pipe" 2> "$T/err" &
+	MR_PID=$!
+	for i in $(seq 1 100); do
+		grep -q 'listening on' "$T/err" && break
+		sleep 0.05
+	done
+	MR_URL=http://127.0.0.1:$port
+	tg() {
+		post send /tg -t application/json -H 'X-Telegram-Bot-Api-Secret-Token: tg-secret' \
+		    -d "{\"message\":{\"message_id\":$1,\"chat\":{\"id\":1},\"date\":1759298398,\"text\":\"m$1\"}}"
+	}
+	tg 1
+	expect_eq "$output" 200
+	sleep 0.3		# head has its line and is gone
+	tg 2
+	expect_eq "$output" '503 busy, retry'
+	code=0
+	wait "$MR_PID" || code=$?
+	MR_PID=
+	[ "$code" -eq 2 ]
+	# the provider retries after a restart: 2 is written, 1 is a duplicate
+	mr_start
+	tg 2
+	expect_eq "$output" 200
+	tg 1
+	expect_eq "$output" 200
+	mr_stop
+	expect_eq "$(jqo -r .text)" m2
+}
