@@ -340,6 +340,8 @@ static struct {
 	int tls;
 	atomic_int inflight, closing, writer_dead, reopen, held;
 	atomic_ulong accepted, rejected, dups, busy;
+	cx_ms busy_logged;		/* the last 429/503 logged */
+	unsigned long busy_quiet;	/* and those not logged since */
 } g;
 
 static void conn_written(struct conn *cn, int ok);
@@ -970,17 +972,35 @@ static enum MHD_Result
 refuse(struct MHD_Connection *c, struct conn *cn, const char *method,
     const char *who, int status, const char *reason)
 {
-	char ctx[128];
+	char ctx[128], ip[48];
 	const char *q = strchr(cn->uri, '?');
 
 	/* The path only: a query string may carry a token. */
-	snprintf(ctx, sizeof ctx, "%s %s %.*s", cn->ip, method,
+	mask_ip(cn->ip, ip);
+	snprintf(ctx, sizeof ctx, "%s %s %.*s", ip, method,
 	    (int)(q ? q - cn->uri : (int)strlen(cn->uri)), cn->uri);
-	if (status == 503 || status == 429)
-		cx_info(ctx, "%d: %s", status, reason);
-	else
+	if (status == 503 || status == 429) {
+		/* They come in floods (a slow consumer, a client over its
+		 * rate): one a second is logged, with a count of the rest. */
+		cx_ms now = cx_mono();
+
+		if (g.busy_logged != 0 && now - g.busy_logged < 1000) {
+			g.busy_quiet++;
+			cx_info(ctx, "%s%s%d: %s", who ? who : "", who ? ": " :
+			    "", status, reason);
+		} else {
+			if (g.busy_quiet)
+				cx_warn(NULL, "%lu more 429/503 answers (-v "
+				    "logs each)", g.busy_quiet);
+			cx_warn(ctx, "%s%s%d: %s", who ? who : "", who ?
+			    ": " : "", status, reason);
+			g.busy_logged = now;
+			g.busy_quiet = 0;
+		}
+	} else {
 		cx_warn(ctx, "%s%s%d: %s", who ? who : "", who ? ": " : "",
 		    status, reason);
+	}
 	g.rejected++;
 	return respond(c, status, NULL, status_text(status), status == 503 ||
 	    status == 429);

@@ -82,7 +82,8 @@ struct mr_req {
 	const char *ctype;	/* Content-Type, or NULL */
 	const char *body;	/* NUL-terminated */
 	size_t blen;
-	const char *ip;		/* client address (masked in logs anyway) */
+	const char *ip;		/* client address (logged with its last
+				 * octet masked: mask_ip in main.c) */
 	cx_ms now;
 	void *conn;		/* struct MHD_Connection */
 };

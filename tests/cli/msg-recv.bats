@@ -461,6 +461,50 @@ HTTP/1.1 404 Not Found'
 	grep -q 429 "$T/codes"
 	run curl -s -D - -o /dev/null -X POST "$MR_URL/nowhere"
 	[[ $output == *"Retry-After: 1"* ]]
+	mr_stop
+	# logged at the normal level, once a second, the address masked
+	n=$(grep -c '^msg-recv: 127\.0\.0\.x POST /nowhere: 429: over the per-address rate$' "$T/err")
+	[ "$n" -ge 1 ] && [ "$n" -le 2 ]
+	! grep -q '127\.0\.0\.1 ' "$T/err"
+}
+
+@test "a full --queue is 503 with Retry-After; the held request is answered once written" {
+	local port i cpid
+	port=$(free_port)
+	mkfifo "$T/pipe"
+	# a consumer that reads nothing for 2 s, then everything
+	"$PY" -c 'import sys, time; time.sleep(2); sys.stdout.buffer.write(sys.stdin.buffer.read())' \
+	    < "$T/pipe" > "$T/out" &
+	msg-recv --listen "127.0.0.1:$port" --queue 1 --max-body 200000 \
+	    > "$T/pipe" 2> "$T/err" &
+	MR_PID=$!
+	for i in $(seq 1 100); do
+		grep -q 'listening on' "$T/err" && break
+		sleep 0.05
+	done
+	MR_URL=http://127.0.0.1:$port
+	big=$(head -c 70000 /dev/zero | tr '\0' a)
+	# 70 KB fills the 64 KiB pipe: its request is held, the queue full
+	curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+	    -H 'X-Telegram-Bot-Api-Secret-Token: tg-secret' \
+	    -d "{\"message\":{\"message_id\":1,\"chat\":{\"id\":1},\"text\":\"$big\"}}" \
+	    "$MR_URL/tg" > "$T/first" &
+	cpid=$!
+	sleep 0.5
+	[ ! -s "$T/first" ]
+	run curl -s -D - -o /dev/null -H 'Content-Type: application/json' \
+	    -H 'X-Telegram-Bot-Api-Secret-Token: tg-secret' \
+	    -d '{"message":{"message_id":2,"chat":{"id":1},"text":"m2"}}' "$MR_URL/tg"
+	[[ $output == "HTTP/1.1 503 "* ]]
+	[[ $output == *"Retry-After: 1"* ]]
+	wait "$cpid"
+	expect_eq "$(cat "$T/first")" 200
+	kill -TERM "$MR_PID"
+	wait "$MR_PID"
+	MR_PID=
+	wait
+	expect_eq "$(jq -r .id "$T/out")" 1:1
+	grep -q '^msg-recv: 127\.0\.0\.x POST /tg: tg: 503: queue full (slow consumer)$' "$T/err"
 }
 
 @test "--spool: records appended to the file, fsync'd, nothing on stdout" {
@@ -648,6 +692,7 @@ auth_token = tw-token'
 	wait "$MR_PID" || code=$?
 	MR_PID=
 	[ "$code" -eq 2 ]
+	grep -q 'tg: 503: standard output closed' "$T/err"
 	# the provider retries after a restart: 2 is written, 1 is a duplicate
 	mr_start
 	tg 2
