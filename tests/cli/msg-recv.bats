@@ -225,6 +225,41 @@ secret = s'
 	! grep -q ali-token "$T/err"
 }
 
+@test "aliyun, tencent: a bad item is logged and skipped, the rest of the batch accepted" {
+	mr_start
+	post send "/ali?token=ali-token" -t application/json -d '[{"phone_number":"13800138000","content":"1","sequence_id":11},{"phone_number":"13800138000","nonsense":true},{"phone_number":"13800138000","success":true,"biz_id":"B12","report_time":"2025-10-01 14:00:05"}]'
+	expect_eq "$output" '200 {"code":0,"msg":"成功"}'
+	post send "/tc?token=tc-token" -t application/json -d '[{"mobile":"13800138000","nationcode":"86","report_status":"SUCCESS","sid":"S1"},{"mobile":"13800138000"}]'
+	expect_eq "$output" '200 {"result":0,"errmsg":"OK"}'
+	post send "/ali?token=ali-token" -t application/json -d '[{"x":1'
+	expect_eq "$output" '400 bad request'
+	mr_stop
+	expect_eq "$(jqo -r .id | tr '\n' ' ')" '11 B12:delivered S1:delivered '
+	grep -q 'ali: item 2 of 3 is neither a reply (content, sequence_id) nor a receipt (success, biz_id): skipped' "$T/err"
+	grep -q 'tc: item 2 of 2 is neither a reply (text) nor a receipt (report_status, sid): skipped' "$T/err"
+}
+
+@test "aliyun: a single JSON object, not an array, is one item" {
+	mr_start
+	post send "/ali?token=ali-token" -t application/json -d '{"phone_number":"13800138000","send_time":"2025-10-01 14:00:00","content":"满意","dest_code":"1","sequence_id":21}'
+	expect_eq "$output" '200 {"code":0,"msg":"成功"}'
+	mr_stop
+	expect_eq "$output" '{"id":"21","ts":"2025-10-01T06:00:00Z","channel":"sms","provider":"ali","from":"+8613800138000","to":"1","text":"满意"}'
+}
+
+@test "tencent: a wrong or missing token is 401, never written" {
+	mr_start
+	post send "/tc?token=tc-tokeN" -t application/json -d '{"mobile":"13800138000","nationcode":"86","text":"1","time":1759298390}'
+	expect_eq "$output" '401 unauthorized'
+	post send "/tc" -t application/json -d '{"mobile":"13800138000","nationcode":"86","text":"1","time":1759298390}'
+	expect_eq "$output" '401 unauthorized'
+	mr_stop
+	expect_eq "$output" ''
+	grep -q 'tc: 401: wrong token' "$T/err"
+	grep -q 'tc: 401: no token' "$T/err"
+	! grep -q tc-tokeN "$T/err"
+}
+
 @test "tencent: a reply and a receipt batch" {
 	mr_start
 	post send "/tc?token=tc-token" -t application/json -d '{"extend":"","mobile":"13800138000","nationcode":"86","sign":"腾讯云","text":"1","time":1759298390}'
