@@ -307,7 +307,7 @@ secret = s'
 	expect_eq "$output" '{"id":"4561255354251345929","ts":"2025-10-01T05:59:59Z","channel":"wecom","provider":"wc","from":"zhangsan","to":"1000002","text":"退款 W20251001"}'
 }
 
-@test "wecom: a wrong token, an old timestamp, another corp, bad XML are refused" {
+@test "wecom: a wrong token, an old timestamp, another corp, bad XML, no XML Content-Type are refused" {
 	mr_start
 	post wecom /wc wrong jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C \
 	    wx5823bf96d3bd56c7 $NOW_S 1 '<xml><MsgType>text</MsgType><MsgId>1</MsgId></xml>'
@@ -320,6 +320,13 @@ secret = s'
 	expect_eq "$output" '403 forbidden'
 	post send "/wc?msg_signature=x&timestamp=$NOW_S&nonce=1" -t text/xml -d '<xml><Encrypt>'
 	expect_eq "$output" '400 bad request'
+	# a POST with no Content-Type, or another one
+	run curl -s -w ' %{http_code}' -H 'Content-Type:' --data-binary '<xml><Encrypt>x</Encrypt></xml>' \
+	    "$MR_URL/wc?msg_signature=x&timestamp=$NOW_S&nonce=1"
+	expect_eq "$output" 'unsupported media type
+ 415'
+	post send "/wc?msg_signature=x&timestamp=$NOW_S&nonce=1" -t application/json -d '<xml/>'
+	expect_eq "$output" '415 unsupported media type'
 	mr_stop
 	expect_eq "$output" ''
 	grep -q 'wc: 403: bad msg_signature' "$T/err"
