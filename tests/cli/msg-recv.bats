@@ -145,6 +145,27 @@ secret = s'
 	! grep -q tw-token "$T/err"
 }
 
+@test "twilio: a JSON body, its bodySHA256 in the signed URL" {
+	mr_start
+	body='{"MessageSid":"SM0J1","From":"+8613800138000","To":"+14155550100","Body":"满意"}'
+	sha=$(printf %s "$body" | sha256sum | cut -d' ' -f1)
+	sig() {
+		"$PY" -c 'import base64,hmac,hashlib,sys; print(base64.b64encode(hmac.new(b"tw-token", sys.argv[1].encode(), hashlib.sha1).digest()).decode())' "$1"
+	}
+	s=$(sig "https://hooks.example.com/tw/sms?bodySHA256=$sha")
+	post send "/tw/sms?bodySHA256=$sha" -t application/json -H "X-Twilio-Signature: $s" -d "$body"
+	expect_eq "${output%% *}" 200
+	# the body changed after signing: its hash is not the signed one
+	post send "/tw/sms?bodySHA256=$sha" -t application/json -H "X-Twilio-Signature: $s" \
+	    -d "${body/满意/STOP}"
+	expect_eq "$output" '403 forbidden'
+	post send "/tw/sms" -t application/json -H "X-Twilio-Signature: $s" -d "$body"
+	expect_eq "$output" '415 unsupported media type'
+	mr_stop
+	expect_eq "$output" '{"id":"SM0J1","ts":"2025-10-01T06:00:00Z","channel":"sms","provider":"tw","from":"+8613800138000","to":"+14155550100","text":"满意"}'
+	grep -q 'tw: 415: JSON body without bodySHA256 in the URL' "$T/err"
+}
+
 @test "twilio: status callbacks: final ones are receipts with the record id, others nothing" {
 	mr_start
 	post twilio "/tw/status?id=r-42" tw-token \
