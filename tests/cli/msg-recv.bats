@@ -418,6 +418,70 @@ secret = s'
 	grep -q '413: body over --max-body' "$T/err"
 }
 
+@test "duplicates from vonage, kannel, telegram and the webhook are written once" {
+	mr_start
+	for i in 1 2; do
+		post vonage /vn vn-secret sha256 msisdn=8613800138000 to=14155550100 \
+		    messageId=0D0000001 text=1 timestamp=$NOW_S
+		expect_eq "$output" 200
+		post send "/kn/mo?token=kn-token&from=%2B8613800138000&to=10086&text=TD&id=k-1&ts=$NOW_S" -m GET
+		expect_eq "$output" 200
+		post send "/kn/dlr?token=kn-token&status=1&id=r-11" -m GET
+		expect_eq "$output" 200
+		post send /tg -t application/json -H 'X-Telegram-Bot-Api-Secret-Token: tg-secret' \
+		    -d '{"update_id":30,"message":{"message_id":31,"from":{"id":42},"chat":{"id":42},"date":1759298398,"text":"EN"}}'
+		expect_eq "$output" 200
+		post webhook /hook hook-secret X-Hub-Signature-256 '{"id":"w-1","from":"Uabc","text":"8"}' sha256=
+		expect_eq "$output" 200
+	done
+	mr_stop
+	expect_eq "$(jqo -r '.provider + " " + .id' | tr '\n' ',')" 'vn 0D0000001,kn k-1,kn r-11:delivered,tg 42:31,hook w-1,'
+}
+
+@test "webhook: timestamp_header: signed over TIMESTAMP.BODY, an old or missing one 401" {
+	config '[recv hook]
+type = webhook
+secret = hook-secret
+timestamp_header = X-Timestamp'
+	mr_start
+	sign() {
+		"$PY" -c 'import hmac,hashlib,sys; print(hmac.new(b"hook-secret", sys.argv[1].encode(), hashlib.sha256).hexdigest())' "$1"
+	}
+	body='{"id":"t1","from":"Uabc","text":"STOP"}'
+	post send /hook -t application/json -H "X-Timestamp: $NOW_S" \
+	    -H "X-Signature: $(sign "$NOW_S.$body")" -d "$body"
+	expect_eq "$output" 200
+	old=$((NOW_S - 301))
+	post send /hook -t application/json -H "X-Timestamp: $old" \
+	    -H "X-Signature: $(sign "$old.$body")" -d "${body/t1/t2}"
+	expect_eq "$output" '401 unauthorized'
+	post send /hook -t application/json -H "X-Signature: $(sign "$body")" -d "${body/t1/t3}"
+	expect_eq "$output" '401 unauthorized'
+	# the timestamp changed after signing (a replay with a fresh one)
+	post send /hook -t application/json -H "X-Timestamp: $((NOW_S + 5))" \
+	    -H "X-Signature: $(sign "$NOW_S.$body")" -d "$body"
+	expect_eq "$output" '403 forbidden'
+	mr_stop
+	expect_eq "$(jqo -r .id)" t1
+	grep -q 'hook: 401: timestamp outside the 300s replay window' "$T/err"
+	grep -q 'hook: 401: no timestamp' "$T/err"
+}
+
+@test "an oversized form (vonage) or chunked JSON (webhook) is 413" {
+	mr_start --max-body 1024
+	big=$(head -c 2000 /dev/zero | tr '\0' a)
+	post vonage /vn vn-secret sha256 msisdn=8613800138000 messageId=0E1 \
+	    text="$big" timestamp=$NOW_S
+	expect_eq "$output" '413 payload too large'
+	run curl -s -o /dev/null -w '%{http_code}' -H 'Transfer-Encoding: chunked' \
+	    -H 'Content-Type: application/json' -H 'X-Hub-Signature-256: sha256=00' \
+	    --data-binary "{\"id\":\"x\",\"text\":\"$big\"}" "$MR_URL/hook"
+	expect_eq "$output" 413
+	mr_stop
+	expect_eq "$output" ''
+	[ "$(grep -c '413: body over --max-body' "$T/err")" -eq 2 ]
+}
+
 @test "wrong method 405, wrong content type 415, unknown path 404" {
 	mr_start
 	post send /tg -m PUT -t application/json -d '{}'
