@@ -1491,8 +1491,12 @@ main(int argc, char *argv[])
 	    "refused (%lu busy)", (unsigned long)g.accepted,
 	    (unsigned long)g.dups, (unsigned long)g.rejected,
 	    (unsigned long)g.busy);
-	if (g.writer_dead)
+	if (g.writer_dead) {
+		/* The writer reported it (quietly for EPIPE): cx_finish()
+		 * must not report it again with a stale errno. */
+		clearerr(stdout);
 		cx_status_fatal();
+	}
 	for (int i = 0; i < g.nsrc; i++) {
 		if (g.src[i].type->free)
 			g.src[i].type->free(&g.src[i]);
