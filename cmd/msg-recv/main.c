@@ -8,8 +8,8 @@
  * to the writer: a bounded queue drained by a writer thread onto stdout,
  * the request suspended until its lines are written (a full queue
  * answers 503 + Retry-After, so nothing accepted is ever dropped), or
- * with --spool, appended to a file (under flock, reopened
- * when renamed) and fsync'd before the 200.  SIGHUP: reopen the spool.
+ * with --spool, appended to a file (under flock, reopened when renamed)
+ * and fsync'd before the 200.  SIGHUP: reopen the spool.
  * SIGTERM/SIGINT: stop listening, finish the requests in flight, drain
  * the queue, flush, exit 0.  See msg-recv(1) and cxkit(7).
  *
