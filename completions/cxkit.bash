@@ -298,7 +298,7 @@ complete -F _cxkit sms-send im-send keyword-parse queue-notify ticket-sync msg-r
 
 # --- msg-recv ---------------------------------------------------------------
 _cxkit_msg_recv_opts='--dedup-window --listen --max-body --max-connections
-	--queue --rate --spool --timeout --tls-cert --tls-key'
+	--max-per-address --queue --rate --spool --timeout --tls-cert --tls-key'
 _cxkit_msg_recv_arg() {
 	case $1 in
 	--spool | --tls-cert | --tls-key)
@@ -306,8 +306,8 @@ _cxkit_msg_recv_arg() {
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		;;
 	--listen) _cxkit_reply '127.0.0.1:8080 [::1]:8080 0.0.0.0:8080' ;;
-	--dedup-window | --max-body | --max-connections | --queue | --rate | \
-	    --timeout) ;;	# a value to type
+	--dedup-window | --max-body | --max-connections | --max-per-address | \
+	    --queue | --rate | --timeout) ;;	# a value to type
 	*) return 1 ;;
 	esac
 }

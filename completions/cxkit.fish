@@ -212,6 +212,7 @@ if not set -q __cxkit_completions_loaded
     complete -c msg-recv -l listen -x -a '127.0.0.1:8080 [::1]:8080 0.0.0.0:8080' -d 'Listen on ADDR:PORT'
     complete -c msg-recv -l max-body -x -d 'Refuse larger request bodies with 413 (bytes)'
     complete -c msg-recv -l max-connections -x -d 'At most N connections at once'
+    complete -c msg-recv -l max-per-address -x -d 'At most N connections at once from one address'
     complete -c msg-recv -l queue -x -d 'Hold at most N records for a slow stdout, then 503'
     complete -c msg-recv -l rate -x -d 'At most N requests a second from one address'
     complete -c msg-recv -l spool -r -F -d 'Append records to FILE, fsynced, instead of stdout'

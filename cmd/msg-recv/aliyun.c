@@ -6,6 +6,9 @@
  * has content and sequence_id; a receipt has success, biz_id (the BizId
  * sms-send reported) and out_id (the record id sms-send put in OutId).
  * Times are Beijing time; numbers national (region CN by default).
+ * An item that is neither is logged and skipped, the rest accepted:
+ * refusing the batch would make Aliyun retry it, bad item and all, for
+ * ever.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -52,21 +55,19 @@ aliyun_handle(struct mr_source *s, const struct mr_req *r,
 	}
 	json_array_foreach(a, i, it) {
 		json_t *succ = json_object_get(it, "success");
-		char *id;
+		char *id = NULL;
 
-		if (str(it, "content") != NULL) {
-			id = mr_json_text(json_object_get(it, "sequence_id"));
-			if (id == NULL)
-				goto bad;
+		if (str(it, "content") != NULL &&
+		    (id = mr_json_text(json_object_get(it,
+		    "sequence_id"))) != NULL) {
 			json_array_append_new(rs->recs, mr_inbound(s, "sms", id,
 			    mr_local_time(str(it, "send_time"), "+08:00",
 			    r->now), str(it, "phone_number"),
 			    str(it, "dest_code"), str(it, "content")));
 			free(id);
-		} else if (json_is_boolean(succ)) {
-			id = mr_json_text(json_object_get(it, "biz_id"));
-			if (id == NULL)
-				goto bad;
+		} else if (json_is_boolean(succ) &&
+		    (id = mr_json_text(json_object_get(it,
+		    "biz_id"))) != NULL) {
 			json_array_append_new(rs->recs, mr_delivery(s, "sms", id,
 			    str(it, "out_id"), json_is_true(succ) ?
 			    "delivered" : "undelivered", json_is_true(succ) ?
@@ -75,17 +76,13 @@ aliyun_handle(struct mr_source *s, const struct mr_req *r,
 			    "report_time"), "+08:00", r->now)));
 			free(id);
 		} else {
-			goto bad;
+			cx_warn(s->name, "item %zu of %zu is neither a reply "
+			    "(content, sequence_id) nor a receipt (success, "
+			    "biz_id): skipped", i + 1, json_array_size(a));
 		}
 	}
 	json_decref(a);
 	mr_answer(rs, "application/json", "{\"code\":0,\"msg\":\"成功\"}");
-	return;
-bad:
-	json_array_clear(rs->recs);
-	mr_reject(rs, 400, "item %zu is neither a reply (content, "
-	    "sequence_id) nor a receipt (success, biz_id)", i + 1);
-	json_decref(a);
 }
 
 const struct mr_type mr_aliyun = {

@@ -111,6 +111,34 @@ mr_form_free(struct mr_form *f)
 	memset(f, 0, sizeof *f);
 }
 
+int
+mr_json_form(const char *s, size_t n, struct mr_form *f, const char **why)
+{
+	json_t *o = mr_json_parse(s, n, 0, why), *v;
+	const char *k;
+
+	memset(f, 0, sizeof *f);
+	if (o == NULL)
+		return -1;
+	json_object_foreach(o, k, v) {
+		char *t = NULL;
+
+		if (json_is_string(v))
+			t = cx_xstrdup(json_string_value(v));
+		else if (json_is_integer(v))
+			t = cx_xasprintf("%lld",
+			    (long long)json_integer_value(v));
+		else if (json_is_real(v))
+			t = cx_xasprintf("%.17g", json_real_value(v));
+		else if (json_is_boolean(v))
+			t = cx_xstrdup(json_is_true(v) ? "true" : "false");
+		if (t != NULL)
+			form_add(f, cx_xstrdup(k), t);
+	}
+	json_decref(o);
+	return 0;
+}
+
 const char *
 mr_form_get(const struct mr_form *f, const char *name)
 {

@@ -5,15 +5,18 @@
  * one path prefix per [recv NAME] source.  A source checks the request's
  * signature and turns it into records (inbound messages, delivery
  * receipts); this file de-duplicates them by (source, id) and hands them
- * to the writer: a bounded queue drained by a writer thread onto stdout
- * (a full queue answers 503 + Retry-After, so nothing accepted is ever
- * dropped), or with --spool, appended to a file and fsync'd before the
- * 200.  SIGTERM/SIGINT: stop listening, finish the requests in flight,
- * drain the queue, flush, exit 0.  See msg-recv(1) and cxkit(7).
+ * to the writer: a bounded queue drained by a writer thread onto stdout,
+ * the request suspended until its lines are written (a full queue
+ * answers 503 + Retry-After, so nothing accepted is ever dropped), or
+ * with --spool, appended to a file (under flock, reopened when renamed)
+ * and fsync'd before the 200.  SIGHUP: reopen the spool.
+ * SIGTERM/SIGINT: stop listening, finish the requests in flight, drain
+ * the queue, flush, exit 0.  See msg-recv(1) and cxkit(7).
  *
  * Threads: the MHD thread runs every handler, the de-duplication set and
  * the state store handle (so both are single-threaded); the writer thread
- * only writes lines; the main thread waits for a signal.
+ * writes lines and resumes the requests they came from; the main thread
+ * waits for a signal and cuts requests over --timeout.
  */
 #include <argp.h>
 #include <arpa/inet.h>
@@ -29,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -41,7 +45,8 @@
 struct opts {
 	struct cx_common common;
 	const char *listen, *spool, *tls_cert, *tls_key;
-	long max_body, max_conn, rate, queue, timeout, dedup_window;
+	long max_body, max_conn, max_per_ip, rate, queue, timeout,
+	    dedup_window;
 };
 
 enum {
@@ -49,6 +54,7 @@ enum {
 	OPT_SPOOL,
 	OPT_MAX_BODY,
 	OPT_MAX_CONN,
+	OPT_MAX_PER_IP,
 	OPT_RATE,
 	OPT_QUEUE,
 	OPT_TIMEOUT,
@@ -75,6 +81,9 @@ static const struct argp_option options[] = {
 	  "Refuse larger request bodies with 413 (default 65536)", 0 },
 	{ "max-connections", OPT_MAX_CONN, "N", 0,
 	  "At most N connections at once (default 256)", 0 },
+	{ "max-per-address", OPT_MAX_PER_IP, "N", 0,
+	  "At most N connections at once from one address (default 32; "
+	  "0: no limit)", 0 },
 	{ "queue", OPT_QUEUE, "N", 0,
 	  "Hold at most N records for a slow stdout, then answer 503 "
 	  "(default 1024)", 0 },
@@ -85,7 +94,8 @@ static const struct argp_option options[] = {
 	  "Append records to FILE, fsync'd before the answer, instead of "
 	  "stdout", 0 },
 	{ "timeout", OPT_TIMEOUT, "SECONDS", 0,
-	  "Close a connection idle this long (default 10)", 0 },
+	  "Close a connection idle this long, or whose request is not "
+	  "answered this long after it began (default 10)", 0 },
 	{ "tls-cert", OPT_TLS_CERT, "FILE", 0,
 	  "Serve HTTPS with this PEM certificate (with --tls-key)", 0 },
 	{ "tls-key", OPT_TLS_KEY, "FILE", 0,
@@ -114,6 +124,10 @@ parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_MAX_CONN:
 		o->max_conn = cx_opt_long(state, "--max-connections", arg, 1,
+		    60000);
+		break;
+	case OPT_MAX_PER_IP:
+		o->max_per_ip = cx_opt_long(state, "--max-per-address", arg, 0,
 		    60000);
 		break;
 	case OPT_RATE:
@@ -167,6 +181,7 @@ static const char *const common_keys[] = {
  */
 struct seen_ent {
 	char *key;
+	int pending;		/* queued, not yet written */
 	struct seen_ent *next;
 };
 
@@ -194,18 +209,18 @@ seen_init(struct seen *s, size_t cap)
 	s->ring = cx_xcalloc(cap, sizeof *s->ring);
 }
 
-static int
-seen_has(const struct seen *s, const char *key)
+static struct seen_ent *
+seen_find(const struct seen *s, const char *key)
 {
 	for (struct seen_ent *e = s->tab[hash_str(key) % s->nb]; e;
 	    e = e->next)
 		if (strcmp(e->key, key) == 0)
-			return 1;
-	return 0;
+			return e;
+	return NULL;
 }
 
 static void
-seen_add(struct seen *s, const char *key)
+seen_add(struct seen *s, const char *key, int pending)
 {
 	struct seen_ent *e, **pp;
 
@@ -222,6 +237,7 @@ seen_add(struct seen *s, const char *key)
 	}
 	e = cx_xmalloc(sizeof *e);
 	e->key = cx_xstrdup(key);
+	e->pending = pending;
 	pp = &s->tab[hash_str(key) % s->nb];
 	e->next = *pp;
 	*pp = e;
@@ -289,10 +305,21 @@ rate_allow(const char *ip, long rate, cx_ms now)
 }
 
 /*
- * The queue between the MHD thread and the writer thread.
+ * The queue between the MHD thread and the writer thread.  A request's
+ * connection is suspended while its lines are queued; the writer resumes
+ * it after writing its last line, telling whether all went out, and only
+ * then is the request answered 200 and its ids remembered.
  */
+struct conn;
+
+struct qitem {
+	char *line;
+	struct MHD_Connection *c;	/* on a request's last line */
+	struct conn *cn;
+};
+
 struct queue {
-	char **item;
+	struct qitem *item;
 	size_t cap, head, n;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -307,11 +334,17 @@ static struct {
 	struct cx_state *st;
 	struct seen seen;
 	struct queue q;
+	struct sock *socks;
+	pthread_mutex_t socks_mu;
 	int spool_fd;
 	int tls;
-	atomic_int inflight, closing, writer_dead;
+	atomic_int inflight, closing, writer_dead, reopen, held;
 	atomic_ulong accepted, rejected, dups, busy;
+	cx_ms busy_logged;		/* the last 429/503 logged */
+	unsigned long busy_quiet;	/* and those not logged since */
 } g;
+
+static void conn_written(struct conn *cn, int ok);
 
 static void *
 writer_main(void *arg)
@@ -319,7 +352,7 @@ writer_main(void *arg)
 	struct queue *q = &g.q;
 
 	for (;;) {
-		char *line;
+		struct qitem it;
 
 		pthread_mutex_lock(&q->mu);
 		while (q->n == 0 && !q->done)
@@ -328,55 +361,129 @@ writer_main(void *arg)
 			pthread_mutex_unlock(&q->mu);
 			break;
 		}
-		line = q->item[q->head];
+		it = q->item[q->head];
 		pthread_mutex_unlock(&q->mu);
 		/* The slot is freed only once written: a full queue means
 		 * the consumer is slow, whatever the writer holds. */
-		if (!g.writer_dead && (fputs(line, stdout) == EOF ||
+		if (!g.writer_dead && (fputs(it.line, stdout) == EOF ||
 		    fflush(stdout) == EOF)) {
 			if (errno != EPIPE)
 				cx_err(NULL, "stdout: %s", strerror(errno));
 			g.writer_dead = 1;
 			kill(getpid(), SIGTERM);
 		}
-		free(line);
+		free(it.line);
 		pthread_mutex_lock(&q->mu);
 		q->head = (q->head + 1) % q->cap;
 		q->n--;
 		pthread_mutex_unlock(&q->mu);
+		if (it.c) {
+			conn_written(it.cn, !g.writer_dead);
+			MHD_resume_connection(it.c);
+		}
 	}
 	return NULL;
 }
 
-/* Appends n lines to the queue, all or none: 0, or -1 when full. */
+/* Appends the n lines of connection c's request to the queue, all or
+ * none, and suspends c until the writer has written them: 0, or -1 when
+ * full (or shutting down). */
 static int
-queue_push(char **lines, size_t n)
+queue_push(char **lines, size_t n, struct MHD_Connection *c,
+    struct conn *cn)
 {
 	struct queue *q = &g.q;
 
 	pthread_mutex_lock(&q->mu);
-	if (q->cap - q->n < n || g.writer_dead) {
+	if (q->cap - q->n < n || g.writer_dead || q->done) {
 		pthread_mutex_unlock(&q->mu);
 		return -1;
 	}
+	MHD_suspend_connection(c);
+	g.held++;
 	for (size_t i = 0; i < n; i++)
-		q->item[(q->head + q->n + i) % q->cap] = lines[i];
+		q->item[(q->head + q->n + i) % q->cap] = (struct qitem){
+		    lines[i], i == n - 1 ? c : NULL, cn };
 	q->n += n;
 	pthread_cond_signal(&q->cv);
 	pthread_mutex_unlock(&q->mu);
 	return 0;
 }
 
-/* Appends n lines to the spool file and fsyncs it: 0 or -1. */
+/*
+ * The spool.  Each write takes an exclusive flock(2) on it and checks,
+ * under the lock, that the descriptor is still the file named --spool;
+ * when it is not (renamed or removed), or after SIGHUP, the name is
+ * opened afresh.  So a consumer that renames the spool and then takes
+ * the lock itself (mv spool batch && flock batch true) knows that no
+ * write to batch is under way nor will come: nothing is lost, nothing
+ * goes to both files.
+ */
+static int
+spool_open(void)
+{
+	int fd = open(g.o->spool, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0600);
+
+	if (fd < 0)
+		return -1;
+	if (g.spool_fd >= 0)
+		close(g.spool_fd);
+	g.spool_fd = fd;
+	return 0;
+}
+
+/* Locks the file named --spool, reopening it if need be: its size, or
+ * -1 (errno set). */
+static off_t
+spool_lock(void)
+{
+	struct stat fs, ps;
+	int e;
+
+	for (;;) {
+		if (g.reopen) {
+			g.reopen = 0;
+			if (spool_open() != 0)
+				return -1;
+		}
+		if (flock(g.spool_fd, LOCK_EX) != 0)
+			return -1;
+		if (fstat(g.spool_fd, &fs) != 0)
+			goto fail;
+		if (stat(g.o->spool, &ps) == 0) {
+			if (ps.st_dev == fs.st_dev && ps.st_ino == fs.st_ino)
+				return fs.st_size;
+		} else if (errno != ENOENT) {
+			goto fail;
+		}
+		cx_info(g.o->spool, "renamed or removed: reopening");
+		g.reopen = 1;	/* closing the old one unlocks it */
+	}
+fail:
+	e = errno;
+	flock(g.spool_fd, LOCK_UN);
+	errno = e;
+	return -1;
+}
+
+/* Appends n lines to the spool file and fsyncs it: 0 or -1.  On failure
+ * the file is cut back to its size before, so no half line stays. */
 static int
 spool_write(char **lines, size_t n)
 {
 	struct cx_buf b = { 0 };
 	size_t off = 0;
-	int rc = 0;
+	off_t size;
+	int rc = 0, e;
 
 	for (size_t i = 0; i < n; i++)
 		cx_buf_adds(&b, lines[i]);
+	if ((size = spool_lock()) < 0) {
+		cx_err(g.o->spool, "%s", strerror(errno));
+		cx_buf_free(&b);
+		return -1;
+	}
 	while (off < b.len) {
 		ssize_t w = write(g.spool_fd, b.s + off, b.len - off);
 
@@ -390,8 +497,14 @@ spool_write(char **lines, size_t n)
 	}
 	if (rc == 0 && fdatasync(g.spool_fd) != 0)
 		rc = -1;
-	if (rc != 0)
-		cx_err(g.o->spool, "%s", strerror(errno));
+	if (rc != 0) {
+		e = errno;
+		if (off > 0 && ftruncate(g.spool_fd, size) != 0)
+			cx_err(g.o->spool, "cannot cut back a partial write: "
+			    "%s", strerror(errno));
+		cx_err(g.o->spool, "%s", strerror(e));
+	}
+	flock(g.spool_fd, LOCK_UN);
 	cx_buf_free(&b);
 	return rc;
 }
@@ -663,6 +776,99 @@ find_source(const char *path, const char **sub)
 }
 
 /*
+ * The whole-request deadline.  libmicrohttpd's connection timeout is
+ * reset by every byte, so a client that sends one byte a second would
+ * hold its connection for ever.  Each connection is tracked from its
+ * opening and from the end of each answer; the main thread shuts down
+ * (shutdown(2): libmicrohttpd then sees the end and closes it) one whose
+ * request has taken over --timeout.  libmicrohttpd calls the CLOSED
+ * notification before it closes the descriptor, and the list is locked,
+ * so the main thread never touches a descriptor that is gone.
+ */
+struct sock {
+	MHD_socket fd;
+	cx_ms start;		/* of the request under way */
+	int cut;
+	char ip[48];		/* masked, for the log */
+	struct sock *prev, *next;
+};
+
+static void client_ip(struct MHD_Connection *c, char out[48]);
+static void mask_ip(const char *ip, char out[48]);
+
+static void
+sock_notify(void *cls, struct MHD_Connection *c, void **ctx,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct sock *sk = *ctx;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		char ip[48];
+
+		if (ci == NULL)
+			return;
+		sk = cx_xcalloc(1, sizeof *sk);
+		sk->fd = ci->connect_fd;
+		sk->start = cx_mono();
+		client_ip(c, ip);
+		mask_ip(ip, sk->ip);
+		pthread_mutex_lock(&g.socks_mu);
+		sk->next = g.socks;
+		if (g.socks)
+			g.socks->prev = sk;
+		g.socks = sk;
+		pthread_mutex_unlock(&g.socks_mu);
+		*ctx = sk;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && sk != NULL) {
+		pthread_mutex_lock(&g.socks_mu);
+		if (sk->prev)
+			sk->prev->next = sk->next;
+		else
+			g.socks = sk->next;
+		if (sk->next)
+			sk->next->prev = sk->prev;
+		pthread_mutex_unlock(&g.socks_mu);
+		free(sk);
+		*ctx = NULL;
+	}
+}
+
+/* A request was answered: the next one's clock starts now. */
+static void
+sock_restart(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct sock *sk = ci ? ci->socket_context : NULL;
+
+	if (sk == NULL)
+		return;
+	pthread_mutex_lock(&g.socks_mu);
+	sk->start = cx_mono();
+	pthread_mutex_unlock(&g.socks_mu);
+}
+
+/* Cuts the connections whose request has taken over limit ms. */
+static void
+sock_sweep(cx_ms limit)
+{
+	cx_ms now = cx_mono();
+
+	pthread_mutex_lock(&g.socks_mu);
+	for (struct sock *sk = g.socks; sk; sk = sk->next)
+		if (!sk->cut && now - sk->start > limit) {
+			sk->cut = 1;
+			shutdown(sk->fd, SHUT_RDWR);
+			cx_warn(sk->ip, "request not done in %llds: "
+			    "connection closed", (long long)limit / 1000);
+			g.rejected++;
+		}
+	pthread_mutex_unlock(&g.socks_mu);
+}
+
+/*
  * HTTP.
  */
 struct conn {
@@ -670,7 +876,26 @@ struct conn {
 	struct cx_buf body;
 	int started, too_big;
 	char ip[48];
+	/* While held (suspended for the writer): the answer to give, and
+	 * the ids to remember once written. */
+	int held, written;
+	const char *who, *ctype;
+	int status;
+	char *answer;
+	char **keys;
+	size_t nkeys;
 };
+
+static void settle(struct conn *cn);
+
+/* The writer thread: cn's lines are written (ok 1) or not (stdout
+ * closed).  The resume that follows orders this before the MHD thread
+ * reads it. */
+static void
+conn_written(struct conn *cn, int ok)
+{
+	cn->written = ok;
+}
 
 static void *
 uri_log(void *cls, const char *uri, struct MHD_Connection *c)
@@ -690,11 +915,15 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 	if (cn == NULL)
 		return;
+	if (cn->held)
+		settle(cn);	/* closed before it could be answered */
+	free(cn->answer);
 	free(cn->uri);
 	cx_buf_free(&cn->body);
 	free(cn);
 	*con_cls = NULL;
 	g.inflight--;
+	sock_restart(c);
 }
 
 static enum MHD_Result
@@ -743,17 +972,35 @@ static enum MHD_Result
 refuse(struct MHD_Connection *c, struct conn *cn, const char *method,
     const char *who, int status, const char *reason)
 {
-	char ctx[128];
+	char ctx[128], ip[48];
 	const char *q = strchr(cn->uri, '?');
 
 	/* The path only: a query string may carry a token. */
-	snprintf(ctx, sizeof ctx, "%s %s %.*s", cn->ip, method,
+	mask_ip(cn->ip, ip);
+	snprintf(ctx, sizeof ctx, "%s %s %.*s", ip, method,
 	    (int)(q ? q - cn->uri : (int)strlen(cn->uri)), cn->uri);
-	if (status == 503 || status == 429)
-		cx_info(ctx, "%d: %s", status, reason);
-	else
+	if (status == 503 || status == 429) {
+		/* They come in floods (a slow consumer, a client over its
+		 * rate): one a second is logged, with a count of the rest. */
+		cx_ms now = cx_mono();
+
+		if (g.busy_logged != 0 && now - g.busy_logged < 1000) {
+			g.busy_quiet++;
+			cx_info(ctx, "%s%s%d: %s", who ? who : "", who ? ": " :
+			    "", status, reason);
+		} else {
+			if (g.busy_quiet)
+				cx_warn(NULL, "%lu more 429/503 answers (-v "
+				    "logs each)", g.busy_quiet);
+			cx_warn(ctx, "%s%s%d: %s", who ? who : "", who ?
+			    ": " : "", status, reason);
+			g.busy_logged = now;
+			g.busy_quiet = 0;
+		}
+	} else {
 		cx_warn(ctx, "%s%s%d: %s", who ? who : "", who ? ": " : "",
 		    status, reason);
+	}
 	g.rejected++;
 	return respond(c, status, NULL, status_text(status), status == 503 ||
 	    status == 429);
@@ -775,6 +1022,22 @@ client_ip(struct MHD_Connection *c, char out[48])
 		    &((const struct sockaddr_in6 *)sa)->sin6_addr, out, 48);
 }
 
+/* ip with its last octet (IPv4) or its last 64 bits (IPv6) masked, for
+ * the log: "192.0.2.x", "2001:db8:0:1::x". */
+static void
+mask_ip(const char *ip, char out[48])
+{
+	unsigned char a[16];
+
+	if (inet_pton(AF_INET, ip, a) == 1)
+		snprintf(out, 48, "%u.%u.%u.x", a[0], a[1], a[2]);
+	else if (inet_pton(AF_INET6, ip, a) == 1)
+		snprintf(out, 48, "%x:%x:%x:%x::x", a[0] << 8 | a[1],
+		    a[2] << 8 | a[3], a[4] << 8 | a[5], a[6] << 8 | a[7]);
+	else
+		snprintf(out, 48, "?");
+}
+
 /* The URL as the provider requested it: public_url + the rest of the
  * path, else scheme://Host/path; with the raw query string. */
 static char *
@@ -794,29 +1057,75 @@ public_url(const struct mr_source *s, struct MHD_Connection *c,
 	    host ? host : "localhost", uri);
 }
 
-/* De-duplicates and writes the records of one request.  Returns 0, or
- * the HTTP status to answer instead (503 queue full, 500 spool). */
+/* An id is written: remember it, in memory and in the state store. */
+static void
+remember(const char *key)
+{
+	struct seen_ent *e = seen_find(&g.seen, key);
+
+	if (e)
+		e->pending = 0;
+	else
+		seen_add(&g.seen, key, 0);
+	if (g.st && g.o->dedup_window > 0 && !g.o->common.dry_run)
+		cx_kv_put(g.st, "msg-recv.seen", key, "1",
+		    (int64_t)time(NULL) + g.o->dedup_window);
+	g.accepted++;
+}
+
+/* A held request is over: its ids are remembered when its lines were
+ * written.  When they were not (stdout closed, msg-recv is stopping)
+ * they stay pending, so a retry is answered 503 until the exit. */
+static void
+settle(struct conn *cn)
+{
+	for (size_t i = 0; i < cn->nkeys; i++) {
+		if (cn->written)
+			remember(cn->keys[i]);
+		free(cn->keys[i]);
+	}
+	free(cn->keys);
+	cn->keys = NULL;
+	cn->nkeys = 0;
+	cn->held = 0;
+	g.held--;
+}
+
+/* De-duplicates and writes the records of one request.  Returns 0 (answer
+ * now), 1 (held: c is suspended until the writer has written the lines),
+ * or the HTTP status to answer instead (503: queue full, or a copy still
+ * being written; 500: spool) with *why. */
 static int
-deliver(struct mr_source *s, json_t *recs, unsigned long *ndup)
+deliver(struct MHD_Connection *c, struct conn *cn, struct mr_source *s,
+    json_t *recs, unsigned long *ndup, const char **why)
 {
 	size_t n = json_array_size(recs), nl = 0;
 	char **lines = cx_xcalloc(n + 1, sizeof *lines);
 	char **keys = cx_xcalloc(n + 1, sizeof *keys);
 	int rc = 0;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		json_t *r = json_array_get(recs, i);
 		const char *id = json_string_value(json_object_get(r, "id"));
 		char *key = cx_xasprintf("%s:%s", s->name, id ? id : "");
+		struct seen_ent *e = seen_find(&g.seen, key);
 		char *v;
-		int dup = seen_has(&g.seen, key);
+		int dup = e != NULL;
 
+		if (e && e->pending) {
+			/* The provider retried before the first copy was
+			 * written: it may yet fail. */
+			rc = 503;
+			*why = "a copy is still being written";
+			free(key);
+			break;
+		}
 		for (size_t k = 0; !dup && k < nl; k++)
 			dup = strcmp(keys[k], key) == 0;
 		if (!dup && g.st && g.o->dedup_window > 0 &&
 		    (v = cx_kv_get(g.st, "msg-recv.seen", key)) != NULL) {
 			free(v);
-			seen_add(&g.seen, key);
+			seen_add(&g.seen, key, 0);
 			dup = 1;
 		}
 		if (dup) {
@@ -829,26 +1138,32 @@ deliver(struct mr_source *s, json_t *recs, unsigned long *ndup)
 		free(v);
 		keys[nl++] = key;
 	}
-	if (nl > 0) {
+	if (rc == 0 && nl > 0) {
 		if (g.spool_fd >= 0) {
-			rc = spool_write(lines, nl) == 0 ? 0 : 500;
+			if (spool_write(lines, nl) != 0) {
+				rc = 500;
+				*why = "cannot write the spool";
+			}
 			for (size_t i = 0; i < nl; i++)
 				free(lines[i]);
-		} else if (queue_push(lines, nl) != 0) {
+		} else if (queue_push(lines, nl, c, cn) != 0) {
 			rc = 503;
+			*why = "queue full (slow consumer)";
 			for (size_t i = 0; i < nl; i++)
 				free(lines[i]);
+		} else {
+			for (size_t i = 0; i < nl; i++)
+				seen_add(&g.seen, keys[i], 1);
+			cn->keys = keys;
+			cn->nkeys = nl;
+			cn->held = 1;
+			free(lines);
+			return 1;
 		}
 	}
 	for (size_t i = 0; i < nl; i++) {
-		if (rc == 0) {
-			seen_add(&g.seen, keys[i]);
-			if (g.st && g.o->dedup_window > 0 &&
-			    !g.o->common.dry_run)
-				cx_kv_put(g.st, "msg-recv.seen", keys[i], "1",
-				    (int64_t)time(NULL) + g.o->dedup_window);
-			g.accepted++;
-		}
+		if (rc == 0)
+			remember(keys[i]);
 		free(keys[i]);
 	}
 	free(lines);
@@ -869,8 +1184,19 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	char *path, *pub;
 	unsigned long ndup = 0;
 	enum MHD_Result ret;
+	const char *why = NULL;
 	int rc;
 
+	if (cn->held) {
+		/* Resumed by the writer. */
+		int ok = cn->written;
+
+		settle(cn);
+		if (!ok)
+			return refuse(c, cn, method, cn->who, 503,
+			    "standard output closed");
+		return respond(c, cn->status, cn->ctype, cn->answer, 0);
+	}
 	if (!cn->started) {
 		const char *cl;
 
@@ -927,9 +1253,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	s->type->handle(s, &r, &rs);
 	if (rs.status >= 300) {
 		ret = refuse(c, cn, method, s->name, rs.status, rs.reason);
-	} else if ((rc = deliver(s, rs.recs, &ndup)) != 0) {
-		ret = refuse(c, cn, method, s->name, rc, rc == 503 ?
-		    "queue full (slow consumer)" : "cannot write the spool");
+	} else if ((rc = deliver(c, cn, s, rs.recs, &ndup, &why)) > 1) {
+		ret = refuse(c, cn, method, s->name, rc, why);
 		if (rc == 503)
 			g.busy++;
 	} else {
@@ -938,7 +1263,17 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 			cx_info(s->name, "%lu duplicate%s not written", ndup,
 			    ndup > 1 ? "s" : "");
 		}
-		ret = respond(c, rs.status, rs.ctype, rs.body, 0);
+		if (rc == 1) {
+			/* Answered once written (see writer_main). */
+			cn->who = s->name;
+			cn->status = rs.status;
+			cn->ctype = rs.ctype;
+			cn->answer = rs.body;
+			rs.body = NULL;
+			ret = MHD_YES;
+		} else {
+			ret = respond(c, rs.status, rs.ctype, rs.body, 0);
+		}
 	}
 	json_decref(rs.recs);
 	free(rs.body);
@@ -1015,13 +1350,13 @@ int
 main(int argc, char *argv[])
 {
 	struct opts o = { .listen = "127.0.0.1:8080", .max_body = 65536,
-	    .max_conn = 256, .rate = 100, .queue = 1024, .timeout = 10,
+	    .max_conn = 256, .max_per_ip = 32, .rate = 100, .queue = 1024, .timeout = 10,
 	    .dedup_window = 86400 };
 	struct sockaddr_storage ss;
 	struct MHD_Daemon *d;
 	char *err = NULL, *cert = NULL, *key = NULL;
 	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC |
-	    MHD_USE_ERROR_LOG;
+	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	pthread_t writer;
 	sigset_t sigs;
 	cx_ms t0;
@@ -1045,12 +1380,8 @@ main(int argc, char *argv[])
 		if (g.st == NULL)
 			cx_die(NULL, "%s", err);
 	}
-	if (o.spool) {
-		g.spool_fd = open(o.spool, O_WRONLY | O_APPEND | O_CREAT |
-		    O_CLOEXEC, 0600);
-		if (g.spool_fd < 0)
-			cx_die(o.spool, "%s", strerror(errno));
-	}
+	if (o.spool && spool_open() != 0)
+		cx_die(o.spool, "%s", strerror(errno));
 	if (o.tls_cert) {
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
 			cx_die(NULL, "--tls-cert: this libmicrohttpd has no "
@@ -1066,6 +1397,7 @@ main(int argc, char *argv[])
 	g.q.item = cx_xcalloc(g.q.cap, sizeof *g.q.item);
 	pthread_mutex_init(&g.q.mu, NULL);
 	pthread_cond_init(&g.q.cv, NULL);
+	pthread_mutex_init(&g.socks_mu, NULL);
 
 	/* Every thread inherits the blocked signals; the main thread
 	 * takes them with sigtimedwait. */
@@ -1083,7 +1415,9 @@ main(int argc, char *argv[])
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, sock_notify, NULL,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)o.max_conn,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)o.max_per_ip,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o.timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
 	    cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
@@ -1104,6 +1438,15 @@ main(int argc, char *argv[])
 		struct timespec ts = { 0, 200 * 1000000L };
 
 		sig = sigtimedwait(&sigs, NULL, &ts);
+		sock_sweep(o.timeout * 1000L);
+		if (sig == SIGHUP) {
+			/* The MHD thread reopens it before its next write. */
+			if (o.spool)
+				g.reopen = 1;
+			cx_info(NULL, "SIGHUP: %s", o.spool ? "reopening the "
+			    "spool" : "nothing to reopen");
+			continue;
+		}
 		if (sig > 0 || g.writer_dead)
 			break;
 	}
@@ -1123,14 +1466,24 @@ main(int argc, char *argv[])
 
 		nanosleep(&ts, NULL);
 	}
-	MHD_stop_daemon(d);
 	if (g.spool_fd < 0) {
+		/* The writer drains the queue and resumes every held
+		 * request; those are answered before MHD stops (it must
+		 * not stop with a connection suspended). */
 		pthread_mutex_lock(&g.q.mu);
 		g.q.done = 1;
 		pthread_cond_signal(&g.q.cv);
 		pthread_mutex_unlock(&g.q.mu);
 		pthread_join(writer, NULL);
-	} else if (close(g.spool_fd) != 0) {
+		t0 = cx_mono();
+		while (g.held > 0 && cx_mono() - t0 < o.timeout * 1000L) {
+			struct timespec ts = { 0, 10 * 1000000L };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	MHD_stop_daemon(d);
+	if (g.spool_fd >= 0 && close(g.spool_fd) != 0) {
 		cx_err(o.spool, "%s", strerror(errno));
 		cx_status_fatal();
 	}
@@ -1138,8 +1491,12 @@ main(int argc, char *argv[])
 	    "refused (%lu busy)", (unsigned long)g.accepted,
 	    (unsigned long)g.dups, (unsigned long)g.rejected,
 	    (unsigned long)g.busy);
-	if (g.writer_dead)
+	if (g.writer_dead) {
+		/* The writer reported it (quietly for EPIPE): cx_finish()
+		 * must not report it again with a stale errno. */
+		clearerr(stdout);
 		cx_status_fatal();
+	}
 	for (int i = 0; i < g.nsrc; i++) {
 		if (g.src[i].type->free)
 			g.src[i].type->free(&g.src[i]);

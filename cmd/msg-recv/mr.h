@@ -37,6 +37,12 @@ const char *mr_form_get(const struct mr_form *f, const char *name);
 json_t *mr_json_parse(const char *s, size_t n, int want_array,
     const char **why);
 
+/* The top-level strings, numbers and booleans of a JSON object body as
+ * name/value pairs (nested values skipped).  0, or -1 with *why (static)
+ * when the body is not a JSON object. */
+int mr_json_form(const char *s, size_t n, struct mr_form *f,
+    const char **why);
+
 /* Parses WeCom's XML: the children of the root element <xml> with their
  * text (CDATA included) as name/value pairs.  Returns 0, or -1 on bad
  * XML, a nested element, or more than 64 fields. */
@@ -62,6 +68,10 @@ char *mr_wecom_encrypt(const char *aes_key, const unsigned char rnd[16],
  * URL as given, with the default port added, or with the port removed. */
 int mr_twilio_verify(const char *token, const char *url,
     const struct mr_form *f, const char *sig);
+/* Twilio, JSON body: 1 when the URL's bodySHA256 is the hex SHA-256 of
+ * the body and sig is X-Twilio-Signature of the URL alone (no params). */
+int mr_twilio_verify_json(const char *token, const char *url,
+    const char *body, size_t blen, const char *sig);
 /* Slack: 1 when sig is "v0=" hex HMAC-SHA256(secret, "v0:ts:body"). */
 int mr_slack_verify(const char *secret, const char *ts, const char *body,
     size_t blen, const char *sig);
@@ -82,7 +92,8 @@ struct mr_req {
 	const char *ctype;	/* Content-Type, or NULL */
 	const char *body;	/* NUL-terminated */
 	size_t blen;
-	const char *ip;		/* client address (masked in logs anyway) */
+	const char *ip;		/* client address (logged with its last
+				 * octet masked: mask_ip in main.c) */
 	cx_ms now;
 	void *conn;		/* struct MHD_Connection */
 };

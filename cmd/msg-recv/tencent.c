@@ -8,7 +8,9 @@
  * receipt batch is an array of {user_receive_time, nationcode, mobile,
  * report_status SUCCESS|FAIL, errmsg, description, sid, ext} where sid is
  * the SerialNo sms-send reported and ext, when a string, the
- * SessionContext (the record id sms-send set).
+ * SessionContext (the record id sms-send set).  An item that is neither
+ * is logged and skipped, the rest accepted: refusing the batch would make
+ * Tencent retry it, bad item and all, for ever.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -85,12 +87,9 @@ tencent_handle(struct mr_source *s, const struct mr_req *r,
 			    "+08:00", r->now)));
 			free(id);
 		} else {
-			free(num);
-			json_array_clear(rs->recs);
-			mr_reject(rs, 400, "item %zu is neither a reply (text) "
-			    "nor a receipt (report_status, sid)", i + 1);
-			json_decref(a);
-			return;
+			cx_warn(s->name, "item %zu of %zu is neither a reply "
+			    "(text) nor a receipt (report_status, sid): "
+			    "skipped", i + 1, json_array_size(a));
 		}
 		free(num);
 	}

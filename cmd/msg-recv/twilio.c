@@ -7,9 +7,13 @@
  * the final statuses only (delivered, undelivered, failed).  sms-send puts
  * the record id in the StatusCallback URL as ?id=, which comes back here
  * as record_id.  Twilio signs no time: replays are caught by MessageSid.
+ * A JSON body (application/json) is signed differently: the URL carries
+ * bodySHA256, the hex SHA-256 of the body, and the signature covers the
+ * URL alone; its top-level fields then stand for the form's.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mr.h"
 
@@ -33,14 +37,31 @@ twilio_handle(struct mr_source *s, const struct mr_req *r,
     struct mr_resp *rs)
 {
 	struct mr_form f, q = { 0 };
-	const char *sid, *st, *body, *from, *chan = "sms";
+	const char *sid, *st, *body, *from, *chan = "sms", *why;
+	const char *sig = mr_header(r, "X-Twilio-Signature");
+	int good;
 
-	if (mr_want_post(r, rs, "application/x-www-form-urlencoded") != 0 ||
-	    mr_params(r, rs, &f) != 0)
+	if (mr_want_post(r, rs, NULL) != 0)
 		return;
-	if (!mr_twilio_verify(s->priv, r->url, &f,
-	    mr_header(r, "X-Twilio-Signature"))) {
-		mr_reject(rs, 403, mr_header(r, "X-Twilio-Signature") ?
+	if (r->ctype && strncasecmp(r->ctype, "application/json", 16) == 0) {
+		if (strstr(r->query, "bodySHA256=") == NULL) {
+			mr_reject(rs, 415, "JSON body without bodySHA256 in "
+			    "the URL");
+			return;
+		}
+		if (mr_json_form(r->body, r->blen, &f, &why) != 0) {
+			mr_reject(rs, 400, "%s", why);
+			return;
+		}
+		good = mr_twilio_verify_json(s->priv, r->url, r->body,
+		    r->blen, sig);
+	} else {
+		if (mr_params(r, rs, &f) != 0)
+			return;
+		good = mr_twilio_verify(s->priv, r->url, &f, sig);
+	}
+	if (!good) {
+		mr_reject(rs, 403, sig ?
 		    "bad X-Twilio-Signature (is public_url the URL set in "
 		    "Twilio's console?)" : "no X-Twilio-Signature");
 		goto out;

@@ -52,6 +52,25 @@ mr_twilio_verify(const char *token, const char *url,
 }
 
 int
+mr_twilio_verify_json(const char *token, const char *url, const char *body,
+    size_t blen, const char *sig)
+{
+	const char *q = strchr(url, '?'), *want;
+	struct mr_form qf, none = { 0 };
+	char hex[65];
+	int good;
+
+	if (q == NULL || mr_form_parse(q + 1, strlen(q + 1), &qf) != 0)
+		return 0;
+	want = mr_form_get(&qf, "bodySHA256");
+	cx_sha256_hex(body, blen, hex);
+	good = want != NULL && mr_hex_equal(hex, want);
+	mr_form_free(&qf);
+	/* Both checks always run: no early answer to time. */
+	return mr_twilio_verify(token, url, &none, sig) & good;
+}
+
+int
 mr_slack_verify(const char *secret, const char *ts, const char *body,
     size_t blen, const char *sig)
 {

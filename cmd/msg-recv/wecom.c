@@ -106,8 +106,9 @@ wecom_handle(struct mr_source *s, const struct mr_req *r,
 			mr_answer(rs, "text/plain; charset=utf-8", msg);
 		goto out;
 	}
-	if (r->ctype && strstr(r->ctype, "xml") == NULL) {
-		mr_reject(rs, 415, "Content-Type is not XML");
+	if (r->ctype == NULL || strstr(r->ctype, "xml") == NULL) {
+		mr_reject(rs, 415, r->ctype ? "Content-Type is not XML" :
+		    "no Content-Type");
 		goto out;
 	}
 	if (mr_xml_fields(r->body, r->blen, &x) != 0) {

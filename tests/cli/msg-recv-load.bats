@@ -26,7 +26,10 @@ teardown() {
 	mkfifo "$T/pipe"
 	"$PY" "$TOP/tests/cli/recv-load.py" --slow-reader < "$T/pipe" > "$T/out" &
 	RD_PID=$!
-	msg-recv --listen "127.0.0.1:$port" --queue 64 --rate 0 \
+	# every client is 127.0.0.1: no per-address limits; a request waits
+	# for its line to be written, so only a queue shorter than the 50
+	# clients can fill
+	msg-recv --listen "127.0.0.1:$port" --queue 16 --rate 0 --max-per-address 0 \
 	    --dedup-window 0 -q > "$T/pipe" 2> "$T/err" &
 	MR_PID=$!
 	for i in $(seq 1 100); do

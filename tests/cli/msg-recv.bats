@@ -145,6 +145,27 @@ secret = s'
 	! grep -q tw-token "$T/err"
 }
 
+@test "twilio: a JSON body, its bodySHA256 in the signed URL" {
+	mr_start
+	body='{"MessageSid":"SM0J1","From":"+8613800138000","To":"+14155550100","Body":"满意"}'
+	sha=$(printf %s "$body" | sha256sum | cut -d' ' -f1)
+	sig() {
+		"$PY" -c 'import base64,hmac,hashlib,sys; print(base64.b64encode(hmac.new(b"tw-token", sys.argv[1].encode(), hashlib.sha1).digest()).decode())' "$1"
+	}
+	s=$(sig "https://hooks.example.com/tw/sms?bodySHA256=$sha")
+	post send "/tw/sms?bodySHA256=$sha" -t application/json -H "X-Twilio-Signature: $s" -d "$body"
+	expect_eq "${output%% *}" 200
+	# the body changed after signing: its hash is not the signed one
+	post send "/tw/sms?bodySHA256=$sha" -t application/json -H "X-Twilio-Signature: $s" \
+	    -d "${body/满意/STOP}"
+	expect_eq "$output" '403 forbidden'
+	post send "/tw/sms" -t application/json -H "X-Twilio-Signature: $s" -d "$body"
+	expect_eq "$output" '415 unsupported media type'
+	mr_stop
+	expect_eq "$output" '{"id":"SM0J1","ts":"2025-10-01T06:00:00Z","channel":"sms","provider":"tw","from":"+8613800138000","to":"+14155550100","text":"满意"}'
+	grep -q 'tw: 415: JSON body without bodySHA256 in the URL' "$T/err"
+}
+
 @test "twilio: status callbacks: final ones are receipts with the record id, others nothing" {
 	mr_start
 	post twilio "/tw/status?id=r-42" tw-token \
@@ -225,6 +246,41 @@ secret = s'
 	! grep -q ali-token "$T/err"
 }
 
+@test "aliyun, tencent: a bad item is logged and skipped, the rest of the batch accepted" {
+	mr_start
+	post send "/ali?token=ali-token" -t application/json -d '[{"phone_number":"13800138000","content":"1","sequence_id":11},{"phone_number":"13800138000","nonsense":true},{"phone_number":"13800138000","success":true,"biz_id":"B12","report_time":"2025-10-01 14:00:05"}]'
+	expect_eq "$output" '200 {"code":0,"msg":"成功"}'
+	post send "/tc?token=tc-token" -t application/json -d '[{"mobile":"13800138000","nationcode":"86","report_status":"SUCCESS","sid":"S1"},{"mobile":"13800138000"}]'
+	expect_eq "$output" '200 {"result":0,"errmsg":"OK"}'
+	post send "/ali?token=ali-token" -t application/json -d '[{"x":1'
+	expect_eq "$output" '400 bad request'
+	mr_stop
+	expect_eq "$(jqo -r .id | tr '\n' ' ')" '11 B12:delivered S1:delivered '
+	grep -q 'ali: item 2 of 3 is neither a reply (content, sequence_id) nor a receipt (success, biz_id): skipped' "$T/err"
+	grep -q 'tc: item 2 of 2 is neither a reply (text) nor a receipt (report_status, sid): skipped' "$T/err"
+}
+
+@test "aliyun: a single JSON object, not an array, is one item" {
+	mr_start
+	post send "/ali?token=ali-token" -t application/json -d '{"phone_number":"13800138000","send_time":"2025-10-01 14:00:00","content":"满意","dest_code":"1","sequence_id":21}'
+	expect_eq "$output" '200 {"code":0,"msg":"成功"}'
+	mr_stop
+	expect_eq "$output" '{"id":"21","ts":"2025-10-01T06:00:00Z","channel":"sms","provider":"ali","from":"+8613800138000","to":"1","text":"满意"}'
+}
+
+@test "tencent: a wrong or missing token is 401, never written" {
+	mr_start
+	post send "/tc?token=tc-tokeN" -t application/json -d '{"mobile":"13800138000","nationcode":"86","text":"1","time":1759298390}'
+	expect_eq "$output" '401 unauthorized'
+	post send "/tc" -t application/json -d '{"mobile":"13800138000","nationcode":"86","text":"1","time":1759298390}'
+	expect_eq "$output" '401 unauthorized'
+	mr_stop
+	expect_eq "$output" ''
+	grep -q 'tc: 401: wrong token' "$T/err"
+	grep -q 'tc: 401: no token' "$T/err"
+	! grep -q tc-tokeN "$T/err"
+}
+
 @test "tencent: a reply and a receipt batch" {
 	mr_start
 	post send "/tc?token=tc-token" -t application/json -d '{"extend":"","mobile":"13800138000","nationcode":"86","sign":"腾讯云","text":"1","time":1759298390}'
@@ -272,7 +328,7 @@ secret = s'
 	expect_eq "$output" '{"id":"4561255354251345929","ts":"2025-10-01T05:59:59Z","channel":"wecom","provider":"wc","from":"zhangsan","to":"1000002","text":"退款 W20251001"}'
 }
 
-@test "wecom: a wrong token, an old timestamp, another corp, bad XML are refused" {
+@test "wecom: a wrong token, an old timestamp, another corp, bad XML, no XML Content-Type are refused" {
 	mr_start
 	post wecom /wc wrong jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C \
 	    wx5823bf96d3bd56c7 $NOW_S 1 '<xml><MsgType>text</MsgType><MsgId>1</MsgId></xml>'
@@ -285,6 +341,13 @@ secret = s'
 	expect_eq "$output" '403 forbidden'
 	post send "/wc?msg_signature=x&timestamp=$NOW_S&nonce=1" -t text/xml -d '<xml><Encrypt>'
 	expect_eq "$output" '400 bad request'
+	# a POST with no Content-Type, or another one
+	run curl -s -w ' %{http_code}' -H 'Content-Type:' --data-binary '<xml><Encrypt>x</Encrypt></xml>' \
+	    "$MR_URL/wc?msg_signature=x&timestamp=$NOW_S&nonce=1"
+	expect_eq "$output" 'unsupported media type
+ 415'
+	post send "/wc?msg_signature=x&timestamp=$NOW_S&nonce=1" -t application/json -d '<xml/>'
+	expect_eq "$output" '415 unsupported media type'
 	mr_stop
 	expect_eq "$output" ''
 	grep -q 'wc: 403: bad msg_signature' "$T/err"
@@ -355,6 +418,70 @@ secret = s'
 	grep -q '413: body over --max-body' "$T/err"
 }
 
+@test "duplicates from vonage, kannel, telegram and the webhook are written once" {
+	mr_start
+	for i in 1 2; do
+		post vonage /vn vn-secret sha256 msisdn=8613800138000 to=14155550100 \
+		    messageId=0D0000001 text=1 timestamp=$NOW_S
+		expect_eq "$output" 200
+		post send "/kn/mo?token=kn-token&from=%2B8613800138000&to=10086&text=TD&id=k-1&ts=$NOW_S" -m GET
+		expect_eq "$output" 200
+		post send "/kn/dlr?token=kn-token&status=1&id=r-11" -m GET
+		expect_eq "$output" 200
+		post send /tg -t application/json -H 'X-Telegram-Bot-Api-Secret-Token: tg-secret' \
+		    -d '{"update_id":30,"message":{"message_id":31,"from":{"id":42},"chat":{"id":42},"date":1759298398,"text":"EN"}}'
+		expect_eq "$output" 200
+		post webhook /hook hook-secret X-Hub-Signature-256 '{"id":"w-1","from":"Uabc","text":"8"}' sha256=
+		expect_eq "$output" 200
+	done
+	mr_stop
+	expect_eq "$(jqo -r '.provider + " " + .id' | tr '\n' ',')" 'vn 0D0000001,kn k-1,kn r-11:delivered,tg 42:31,hook w-1,'
+}
+
+@test "webhook: timestamp_header: signed over TIMESTAMP.BODY, an old or missing one 401" {
+	config '[recv hook]
+type = webhook
+secret = hook-secret
+timestamp_header = X-Timestamp'
+	mr_start
+	sign() {
+		"$PY" -c 'import hmac,hashlib,sys; print(hmac.new(b"hook-secret", sys.argv[1].encode(), hashlib.sha256).hexdigest())' "$1"
+	}
+	body='{"id":"t1","from":"Uabc","text":"STOP"}'
+	post send /hook -t application/json -H "X-Timestamp: $NOW_S" \
+	    -H "X-Signature: $(sign "$NOW_S.$body")" -d "$body"
+	expect_eq "$output" 200
+	old=$((NOW_S - 301))
+	post send /hook -t application/json -H "X-Timestamp: $old" \
+	    -H "X-Signature: $(sign "$old.$body")" -d "${body/t1/t2}"
+	expect_eq "$output" '401 unauthorized'
+	post send /hook -t application/json -H "X-Signature: $(sign "$body")" -d "${body/t1/t3}"
+	expect_eq "$output" '401 unauthorized'
+	# the timestamp changed after signing (a replay with a fresh one)
+	post send /hook -t application/json -H "X-Timestamp: $((NOW_S + 5))" \
+	    -H "X-Signature: $(sign "$NOW_S.$body")" -d "$body"
+	expect_eq "$output" '403 forbidden'
+	mr_stop
+	expect_eq "$(jqo -r .id)" t1
+	grep -q 'hook: 401: timestamp outside the 300s replay window' "$T/err"
+	grep -q 'hook: 401: no timestamp' "$T/err"
+}
+
+@test "an oversized form (vonage) or chunked JSON (webhook) is 413" {
+	mr_start --max-body 1024
+	big=$(head -c 2000 /dev/zero | tr '\0' a)
+	post vonage /vn vn-secret sha256 msisdn=8613800138000 messageId=0E1 \
+	    text="$big" timestamp=$NOW_S
+	expect_eq "$output" '413 payload too large'
+	run curl -s -o /dev/null -w '%{http_code}' -H 'Transfer-Encoding: chunked' \
+	    -H 'Content-Type: application/json' -H 'X-Hub-Signature-256: sha256=00' \
+	    --data-binary "{\"id\":\"x\",\"text\":\"$big\"}" "$MR_URL/hook"
+	expect_eq "$output" 413
+	mr_stop
+	expect_eq "$output" ''
+	[ "$(grep -c '413: body over --max-body' "$T/err")" -eq 2 ]
+}
+
 @test "wrong method 405, wrong content type 415, unknown path 404" {
 	mr_start
 	post send /tg -m PUT -t application/json -d '{}'
@@ -373,28 +500,84 @@ secret = s'
 	expect_eq "$output" ''
 }
 
-@test "slowloris: a client that never finishes its headers is cut off" {
-	mr_start --timeout 1
-	run "$PY" - "$MR_PORT" <<'EOF'
-import socket, sys, time
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.sendall(b"POST /tg HTTP/1.1\r\nHost: x\r\nX-Slow: ")
-t = time.time()
-s.settimeout(10)
-try:
-    while True:
-        time.sleep(0.3)
-        s.sendall(b"a")          # dribble, never a full line
-        if s.recv(1, socket.MSG_DONTWAIT) == b"":
-            break
-except BlockingIOError:
-    pass
-except (ConnectionError, OSError):
-    pass
-print("closed after %.0f s" % (time.time() - t))
-EOF
+@test "slowloris: a client dribbling headers or body is cut off after --timeout; others are served" {
+	mr_start --timeout 2
+	run "$PY" - "$MR_PORT" <<'EOF2'
+import select, socket, sys, threading, time, urllib.request
+port = int(sys.argv[1])
+def dribble(head, drip):
+    """Sends head, then one byte of drip every 0.4 s (never idle as long
+    as --timeout); returns the seconds until the server closed, or None."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(head)
+    t = time.time()
+    for i in range(25):
+        r, _, _ = select.select([s], [], [], 0.4)
+        if r:
+            try:
+                if s.recv(1000) == b"":
+                    return round(time.time() - t)
+            except OSError:
+                return round(time.time() - t)
+        try:
+            s.sendall(drip[i % len(drip):][:1])
+        except OSError:
+            return round(time.time() - t)
+    return None
+res = {}
+def run(name, *a):
+    res[name] = dribble(*a)
+ts = [threading.Thread(target=run, args=("headers",
+          b"POST /tg HTTP/1.1\r\nHost: x\r\nX-Slow: ", b"a")),
+      threading.Thread(target=run, args=("body",
+          b"POST /tg HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          b"X-Telegram-Bot-Api-Secret-Token: tg-secret\r\n"
+          b"Content-Length: 1000\r\n\r\n", b"{\"x\":\"aaaaaaaaaaa"))]
+for t in ts: t.start()
+time.sleep(1)
+req = urllib.request.Request("http://127.0.0.1:%d/tg" % port,
+    data=b'{"message":{"message_id":1,"chat":{"id":1},"text":"hi"}}',
+    headers={"Content-Type": "application/json",
+             "X-Telegram-Bot-Api-Secret-Token": "tg-secret"})
+other = urllib.request.urlopen(req, timeout=5).status
+for t in ts: t.join()
+print("headers closed after %s s, body closed after %s s, other %d" %
+      (res["headers"], res["body"], other))
+EOF2
 	[ "$status" -eq 0 ]
-	[[ $output == "closed after "[1-3]" s" ]]
+	[[ $output == "headers closed after "[23]" s, body closed after "[23]" s, other 200" ]]
+	mr_stop
+	expect_eq "$(jqo -r .text)" hi
+	[ "$(grep -c 'request not done in 2s: connection closed' "$T/err")" -eq 2 ]
+	grep -q '^msg-recv: 127\.0\.0\.x: ' "$T/err"
+}
+
+@test "--max-per-address and --max-connections: connections over the limit are closed at once" {
+	for opt in --max-per-address --max-connections; do
+		mr_start $opt 2
+		run "$PY" - "$MR_PORT" <<'EOF2'
+import socket, sys, time
+port = int(sys.argv[1])
+def request(s):
+    s.sendall(b"GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    s.settimeout(5)
+    try:
+        return (s.recv(100).split(b"\r\n")[0] or b"closed").decode()
+    except OSError:
+        return "closed"
+held = [socket.create_connection(("127.0.0.1", port)) for i in range(2)]
+for h in held:
+    h.sendall(b"GET /nowhere HTTP/1.1\r\n")   # idle, headers unfinished
+time.sleep(0.3)
+print(request(socket.create_connection(("127.0.0.1", port))))
+held.pop().close()
+time.sleep(0.3)
+print(request(socket.create_connection(("127.0.0.1", port))))
+EOF2
+		expect_eq "$output" 'closed
+HTTP/1.1 404 Not Found'
+		mr_stop
+	done
 }
 
 @test "per-address rate: over --rate is 429 with Retry-After" {
@@ -405,6 +588,50 @@ EOF
 	grep -q 429 "$T/codes"
 	run curl -s -D - -o /dev/null -X POST "$MR_URL/nowhere"
 	[[ $output == *"Retry-After: 1"* ]]
+	mr_stop
+	# logged at the normal level, once a second, the address masked
+	n=$(grep -c '^msg-recv: 127\.0\.0\.x POST /nowhere: 429: over the per-address rate$' "$T/err")
+	[ "$n" -ge 1 ] && [ "$n" -le 2 ]
+	! grep -q '127\.0\.0\.1 ' "$T/err"
+}
+
+@test "a full --queue is 503 with Retry-After; the held request is answered once written" {
+	local port i cpid
+	port=$(free_port)
+	mkfifo "$T/pipe"
+	# a consumer that reads nothing for 2 s, then everything
+	"$PY" -c 'import sys, time; time.sleep(2); sys.stdout.buffer.write(sys.stdin.buffer.read())' \
+	    < "$T/pipe" > "$T/out" &
+	msg-recv --listen "127.0.0.1:$port" --queue 1 --max-body 200000 \
+	    > "$T/pipe" 2> "$T/err" &
+	MR_PID=$!
+	for i in $(seq 1 100); do
+		grep -q 'listening on' "$T/err" && break
+		sleep 0.05
+	done
+	MR_URL=http://127.0.0.1:$port
+	big=$(head -c 70000 /dev/zero | tr '\0' a)
+	# 70 KB fills the 64 KiB pipe: its request is held, the queue full
+	curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+	    -H 'X-Telegram-Bot-Api-Secret-Token: tg-secret' \
+	    -d "{\"message\":{\"message_id\":1,\"chat\":{\"id\":1},\"text\":\"$big\"}}" \
+	    "$MR_URL/tg" > "$T/first" &
+	cpid=$!
+	sleep 0.5
+	[ ! -s "$T/first" ]
+	run curl -s -D - -o /dev/null -H 'Content-Type: application/json' \
+	    -H 'X-Telegram-Bot-Api-Secret-Token: tg-secret' \
+	    -d '{"message":{"message_id":2,"chat":{"id":1},"text":"m2"}}' "$MR_URL/tg"
+	[[ $output == "HTTP/1.1 503 "* ]]
+	[[ $output == *"Retry-After: 1"* ]]
+	wait "$cpid"
+	expect_eq "$(cat "$T/first")" 200
+	kill -TERM "$MR_PID"
+	wait "$MR_PID"
+	MR_PID=
+	wait
+	expect_eq "$(jq -r .id "$T/out")" 1:1
+	grep -q '^msg-recv: 127\.0\.0\.x POST /tg: tg: 503: queue full (slow consumer)$' "$T/err"
 }
 
 @test "--spool: records appended to the file, fsync'd, nothing on stdout" {
@@ -419,6 +646,80 @@ EOF
 	[ "$MR_RC" -eq 0 ]
 	expect_eq "$output" ''
 	expect_eq "$(jq -r .id "$T/spool.ndjson" | tr '\n' ' ')" 'SM0001 42:7 '
+}
+
+@test "--spool rotation: mv, then flock, mid-stream: each record in one batch, none lost" {
+	mr_start --spool "$T/spool" --rate 0
+	# 4 clients post 600 messages; meanwhile a consumer rotates the spool
+	# every 50 ms the documented way and reads each batch at once.
+	run "$PY" - "$MR_PORT" "$T" <<'EOF2'
+import fcntl, json, os, sys, threading, time, urllib.request
+port, d = sys.argv[1], sys.argv[2]
+accepted, lock, done = [], threading.Lock(), []
+def client(k):
+    for i in range(k, 600, 4):
+        body = json.dumps({"message": {"message_id": i, "chat": {"id": 1},
+                                       "date": 1759298398, "text": "m%d" % i}})
+        req = urllib.request.Request("http://127.0.0.1:%s/tg" % port,
+            data=body.encode(), headers={"Content-Type": "application/json",
+            "X-Telegram-Bot-Api-Secret-Token": "tg-secret"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            if r.status == 200:
+                with lock:
+                    accepted.append("1:%d" % i)
+ts = [threading.Thread(target=client, args=(k,)) for k in range(4)]
+for t in ts: t.start()
+seen, n = [], 0
+def rotate():
+    global n
+    if not os.path.exists(d + "/spool"):
+        return
+    n += 1
+    b = "%s/batch%d" % (d, n)
+    os.rename(d + "/spool", b)              # mv spool batchN
+    with open(b) as f:                      # flock batchN true
+        fcntl.flock(f, fcntl.LOCK_EX)
+        fcntl.flock(f, fcntl.LOCK_UN)
+    with open(b) as f:                      # the consumer reads it
+        seen.extend(json.loads(l)["id"] for l in f)
+while any(t.is_alive() for t in ts):
+    time.sleep(0.05)
+    rotate()
+rotate()
+time.sleep(0.3)
+# nothing came into a batch after it was read
+late = sum(1 for k in range(1, n + 1)
+           for l in open("%s/batch%d" % (d, k))) - len(seen)
+print(len(accepted), len(seen), len(set(seen)), sorted(seen) == sorted(accepted),
+      late, n > 3)
+EOF2
+	expect_eq "$output" '600 600 600 True 0 True'
+	# SIGHUP reopens the spool; it does not stop msg-recv
+	kill -HUP "$MR_PID"
+	tw_inbound
+	expect_eq "${output%% *}" 200
+	mr_stop
+	[ "$MR_RC" -eq 0 ]
+	expect_eq "$(jq -r .id "$T/spool")" SM0001
+}
+
+@test "--spool: a failed write is 500 and leaves no half line" {
+	mkdir "$T/bin"
+	printf '#!/bin/bash\ntrap "" XFSZ\nulimit -f 1\nexec "%s" "$@"\n' \
+	    "$TOP/bin/msg-recv" > "$T/bin/msg-recv"
+	chmod +x "$T/bin/msg-recv"
+	# 1000 bytes in the spool; the 1024-byte file size limit cuts the next
+	# record's write short (EFBIG)
+	printf '{"pad":"%0989d"}\n' 0 > "$T/spool"
+	PATH=$T/bin:$PATH mr_start --spool "$T/spool" --dedup-window 0
+	post send /tg -t application/json -H 'X-Telegram-Bot-Api-Secret-Token: tg-secret' \
+	    -d '{"message":{"message_id":1,"chat":{"id":1},"date":1759298398,"text":"a reply long enough to cross the limit"}}'
+	expect_eq "$output" '500 internal error'
+	[ "$(wc -c < "$T/spool")" -eq 1000 ]
+	jq -e .pad "$T/spool" > /dev/null
+	mr_stop
+	grep -q 'tg: 500: cannot write the spool' "$T/err"
+	grep -q 'File too large' "$T/err"
 }
 
 @test "SIGTERM while a request is in flight: it is answered and written, exit 0" {
@@ -491,4 +792,42 @@ auth_token = tw-token'
 	MR_PID=
 	[ "$code" -eq 2 ]
 	expect_eq "$(jq -r .text "$T/first")" m1
+}
+
+@test "stdout closed: a request is answered 200 only once written; an unwritten id is taken again" {
+	local port i code
+	port=$(free_port)
+	mkfifo "$T/pipe"
+	head -n 1 < "$T/pipe" > "$T/first" &
+	msg-recv --listen "127.0.0.1:$port" > "$T/pipe" 2> "$T/err" &
+	MR_PID=$!
+	for i in $(seq 1 100); do
+		grep -q 'listening on' "$T/err" && break
+		sleep 0.05
+	done
+	MR_URL=http://127.0.0.1:$port
+	tg() {
+		post send /tg -t application/json -H 'X-Telegram-Bot-Api-Secret-Token: tg-secret' \
+		    -d "{\"message\":{\"message_id\":$1,\"chat\":{\"id\":1},\"date\":1759298398,\"text\":\"m$1\"}}"
+	}
+	tg 1
+	expect_eq "$output" 200
+	sleep 0.3		# head has its line and is gone
+	tg 2
+	expect_eq "$output" '503 busy, retry'
+	code=0
+	wait "$MR_PID" || code=$?
+	MR_PID=
+	[ "$code" -eq 2 ]
+	grep -q 'tg: 503: standard output closed' "$T/err"
+	# EPIPE is the consumer's exit, not an error to report
+	! grep -q 'write error' "$T/err"
+	# the provider retries after a restart: 2 is written, 1 is a duplicate
+	mr_start
+	tg 2
+	expect_eq "$output" 200
+	tg 1
+	expect_eq "$output" 200
+	mr_stop
+	expect_eq "$(jqo -r .text)" m2
 }

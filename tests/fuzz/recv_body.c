@@ -2,8 +2,9 @@
  * (libFuzzer)
  *
  * SPDX-License-Identifier: MIT
- * Every input goes through the three parsers (each must either refuse it
- * or give well-formed, NUL-terminated UTF-8 pairs); a parsed form is
+ * Every input goes through the parsers (form, JSON, JSON as a form for
+ * Twilio, XML; each must either refuse it or give well-formed,
+ * NUL-terminated UTF-8 pairs); a parsed form is
  * looked up, a parsed XML's fields are parsed again as XML (the WeCom
  * path: Encrypt, then the decrypted message).
  */
@@ -35,6 +36,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (j == NULL && why == NULL)
 			abort();
 		json_decref(j);
+	}
+	why = NULL;
+	if (mr_json_form(s, size, &f, &why) == 0) {
+		for (size_t i = 0; i < f.n; i++)
+			if (mr_form_get(&f, f.names[i]) == NULL)
+				abort();
+		mr_form_free(&f);
+	} else if (why == NULL) {
+		abort();
 	}
 	if (mr_xml_fields(s, size, &f) == 0) {
 		for (size_t i = 0; i < f.n; i++) {

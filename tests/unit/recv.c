@@ -23,6 +23,10 @@ form(struct mr_form *f, const char *s)
 static void
 test_twilio(void)
 {
+	const char *jb = "{\"property\": \"value\", \"boolean\": true}";
+	const char *ju = "https://mycompany.com/myapp.php?foo=1&bar=2&"
+	    "bodySHA256=0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf1963"
+	    "2632f96e6620";
 	struct mr_form f, d;
 	const char *base = "CallSid=CA1234567890ABCDE&Caller=%2B14158675309&"
 	    "Digits=1234&From=%2B14158675309&To=%2B18005551212";
@@ -54,11 +58,17 @@ test_twilio(void)
 	ok(mr_twilio_verify("12345", u, &d, "IK+Dwps556ElfBT0I3Rgjkr1wJU="),
 	    "twilio: duplicate keys sorted by value");
 	mr_form_free(&d);
-	memset(&d, 0, sizeof d);
-	ok(mr_twilio_verify("12345", "https://mycompany.com/myapp.php?foo=1"
-	    "&bar=2&bodySHA256=0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80"
-	    "c7cf19632632f96e6620", &d, "a9nBmqA0ju/hNViExpshrM61xv4="),
+	ok(mr_twilio_verify_json("12345", ju, jb, strlen(jb),
+	    "a9nBmqA0ju/hNViExpshrM61xv4="),
 	    "twilio: JSON body, bodySHA256 in the URL");
+	ok(!mr_twilio_verify_json("12345", ju, "{\"property\": \"valuE\", "
+	    "\"boolean\": true}", strlen(jb), "a9nBmqA0ju/hNViExpshrM61xv4="),
+	    "twilio: JSON body changed: the signed URL's hash no longer fits");
+	ok(!mr_twilio_verify_json("12345", "https://mycompany.com/myapp.php?"
+	    "foo=1&bar=2", jb, strlen(jb), "a9nBmqA0ju/hNViExpshrM61xv4="),
+	    "twilio: JSON body without bodySHA256 refused");
+	ok(!mr_twilio_verify_json("54321", ju, jb, strlen(jb),
+	    "a9nBmqA0ju/hNViExpshrM61xv4="), "twilio: JSON body, wrong token");
 }
 
 static void
@@ -173,6 +183,7 @@ test_parsers(void)
 	struct mr_form f;
 	const char *why;
 	json_t *j;
+	const char *jf;
 	const char *dtd = "<!DOCTYPE x [<!ENTITY a \"aaaa\">]><xml><A>&a;</A>"
 	    "</xml>";
 
@@ -195,6 +206,24 @@ test_parsers(void)
 	ok(mr_json_parse("{\"a\":1,\"a\":2}", 13, 0, &why) == NULL,
 	    "json: duplicate keys refused");
 	ok(mr_json_parse("{}", 2, 1, &why) == NULL, "json: not the array asked");
+	j = mr_json_parse("{\"a\":1}", 7, -1, &why);
+	ok(json_is_array(j) && json_array_size(j) == 1 &&
+	    json_integer_value(json_object_get(json_array_get(j, 0), "a")) == 1,
+	    "json: either, a lone object comes back as a one-element array");
+	json_decref(j);
+	j = mr_json_parse("[{\"a\":1},{}]", 12, -1, &why);
+	ok(json_is_array(j) && json_array_size(j) == 2,
+	    "json: either, an array as it is");
+	json_decref(j);
+	ok(mr_json_parse("\"x\"", 3, -1, &why) == NULL,
+	    "json: either, a string refused (%s)", why);
+	jf = "{\"Sid\":\"SM1\",\"N\":2,\"B\":true,\"O\":{}}";
+	ok(mr_json_form(jf, strlen(jf), &f, &why) == 0 && f.n == 3,
+	    "json form: strings, numbers, booleans; nested skipped");
+	is_str(mr_form_get(&f, "N"), "2", "json form: a number as text");
+	is_str(mr_form_get(&f, "B"), "true", "json form: a boolean as text");
+	mr_form_free(&f);
+	ok(mr_json_form("[]", 2, &f, &why) == -1, "json form: not an object");
 	ok(mr_xml_fields(dtd, strlen(dtd), &f) == -1, "xml: a DOCTYPE refused");
 	ok(mr_xml_fields("<xml><A><B>x</B></A></xml>", 26, &f) == -1,
 	    "xml: nested elements refused");
