@@ -52,6 +52,17 @@ jqo() {
 	printf '%s\n' "$output" | jq -c "$@"
 }
 
+# not_in PATTERN FILE: fails when grep finds PATTERN in FILE.  (A bare
+# `! grep …` asserts nothing in the middle of a bats test: bash's set -e
+# ignores a negated command.)
+not_in() {
+	if grep -q -- "$1" "$2"; then
+		printf 'found %s in %s:\n' "$1" "$2" >&2
+		grep -- "$1" "$2" >&2
+		return 1
+	fi
+}
+
 # expect_eq GOT WANT: fails with both shown.
 expect_eq() {
 	if [ "$1" != "$2" ]; then

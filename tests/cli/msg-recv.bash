@@ -23,7 +23,7 @@ mr_start() {
 	MR_PORT=$(free_port)
 	MR_URL=http://127.0.0.1:$MR_PORT
 	CXKIT_NOW=${MR_NOW-$NOW} msg-recv --listen "127.0.0.1:$MR_PORT" "$@" \
-	    > "$T/out" 2> "$T/err" &
+	    > "${MR_OUT:-$T/out}" 2> "$T/err" &
 	MR_PID=$!
 	for i in $(seq 1 100); do
 		grep -q 'listening on' "$T/err" 2>/dev/null && return 0
