@@ -364,9 +364,11 @@ user_field(const json_t *u, const char *const *keys)
 
 /* The customer of ticket t (search item it) as RT knows them, unless the
  * ticket is linked to one already: its first requestor's user record,
- * read once a run, as t's "requester".  A user that cannot be read (gone,
- * or not visible to the API user) leaves the customer unknown, with a
- * warning; -1 (with *e) for other failures, which stop the pull. */
+ * read once a run, as t's "requester"; not a privileged user's (staff,
+ * who opened a ticket of their own, are no customer).  A user that
+ * cannot be read (gone, or not visible to the API user) leaves the
+ * customer unknown, with a warning; -1 (with *e) for other failures,
+ * which stop the pull. */
 static int
 rt_requester(struct ts_ctx *c, const json_t *it, json_t *t,
     struct ts_err *e)
@@ -379,7 +381,7 @@ rt_requester(struct ts_ctx *c, const json_t *it, json_t *t,
 	const char *id = json_string_value(json_object_get(t, "id"));
 	const char *name = user_name(json_array_get(json_object_get(it,
 	    "Requestor"), 0));
-	json_t *u;
+	json_t *u, *priv;
 
 	if (name == NULL || ts_link_customer(c->st, c->name, id) > 0)
 		return 0;
@@ -402,7 +404,9 @@ rt_requester(struct ts_ctx *c, const json_t *it, json_t *t,
 		}
 		json_object_set_new(rt->users, name, u);
 	}
-	if (json_is_object(u))
+	priv = json_object_get(u, "Privileged");
+	if (json_is_object(u) && !json_is_true(priv) &&
+	    !(json_is_integer(priv) && json_integer_value(priv) != 0))
 		json_object_set_new(t, "requester", json_pack("{s:s?,s:s?,"
 		    "s:s?}", "phone", user_field(u, phones), "name",
 		    user_field(u, names), "lang", user_field(u, langs)));

@@ -99,17 +99,20 @@ zd_ticket(struct ts_ctx *c, const json_t *z)
 }
 
 /* The requester of ticket z among the side-loaded users (id -> user),
- * as main.c wants it, or NULL when it is not there. */
+ * as main.c wants it, or NULL when it is not there or is staff (an agent
+ * or admin who opened a ticket of their own is no customer). */
 static json_t *
 zd_requester(const json_t *users, const json_t *z)
 {
 	json_t *id = id_str(json_object_get(z, "requester_id")), *u;
+	const char *role;
 
 	if (id == NULL)
 		return NULL;
 	u = json_object_get(users, json_string_value(id));
 	json_decref(id);
-	if (!json_is_object(u))
+	role = cx_rec_str(u, "role");
+	if (!json_is_object(u) || (role && strcmp(role, "end-user") != 0))
 		return NULL;
 	return json_pack("{s:s?,s:s?,s:s?,s:s?}", "phone", cx_rec_str(u,
 	    "phone"), "member_id", cx_rec_str(u, "external_id"), "name",

@@ -348,12 +348,13 @@ zd_api() {
 	    -H 'Content-Type: application/json' -d "$3"
 }
 
-# zd_ticket_for NAME PHONE LOCALE EXTERNAL_ID: a requester and a ticket of
-# theirs, opened in Zendesk; prints the ticket id.
+# zd_ticket_for NAME PHONE LOCALE EXTERNAL_ID [ROLE]: a requester and a
+# ticket of theirs, opened in Zendesk; prints the ticket id.
 zd_ticket_for() {
 	local uid
 	uid=$(zd_api POST /api/v2/users.json "$(jq -nc --arg n "$1" --arg p "$2" \
-	    --arg l "$3" --arg x "$4" '{user: {name: $n, phone: $p, locale: $l,
+	    --arg l "$3" --arg x "$4" --arg r "${5:-end-user}" '{user: {name: $n,
+	    phone: $p, locale: $l, role: $r,
 	    external_id: (if $x == "" then null else $x end)}}')" | jq -r .user.id)
 	zd_api POST /api/v2/tickets.json "$(jq -nc --argjson u "$uid" \
 	    '{ticket: {subject: "washing machine", requester_id: $u,
@@ -429,4 +430,14 @@ zd_ticket_for() {
 	*) echo "stderr: $stderr_out" >&2; return 1 ;;
 	esac
 	expect_eq "$(sqlite3 "$CXKIT_STATE" "SELECT kind, value, customer FROM ts_identity ORDER BY 1, 2; SELECT ticket, customer FROM ts_link ORDER BY 1")" "$before"
+}
+
+@test "pull: a ticket whose requester is an agent (their own) carries no customer and maps nothing" {
+	zd_start
+	zd_ticket_for 'Agent Wang' '+8613900139000' zh-CN '' agent >/dev/null
+	sleep 1.1
+	run_in '' ticket-sync pull
+	expect_eq "$status" 0
+	expect_eq "$(jqo '.ticket.customer')" '{"phone":null,"member_id":null,"name":null,"lang":null}'
+	expect_eq "$(sqlite3 "$CXKIT_STATE" "SELECT count(*) FROM ts_identity")" 0
 }

@@ -90,7 +90,7 @@ is() {
 	if [ "$1" = "$2" ]; then ok "$3"; else notok "$3" "got:  $1" "want: $2"; fi
 }
 
-echo "1..31"
+echo "1..32"
 
 if ! "$SETUP" --action init --skip-create >"$tmp/setup.log" 2>&1; then
 	echo "Bail out! rt-setup-database failed: $(tail -3 "$tmp/setup.log")"
@@ -344,5 +344,16 @@ out=$(printf '%s\n' '{"id":"m9","channel":"sms","from":"+8613800138009","text":"
     ticket-sync push -q 2>"$tmp/err")
 is "$(printf '%s' "$out" | jq -r '.ticket.action + ":" + .ticket.id')" "commented:$ta" \
     "a reply from the requestor's phone lands on their open ticket"
+
+# 32: a ticket whose requestor is staff (wang, privileged, with a mobile
+# number) carries no customer: an agent's own ticket is no one to text.
+curl -s -X PUT "$url/REST/2.0/user/wang" -H "Authorization: token $token" \
+    -H 'Content-Type: application/json' -d '{"MobilePhone":"13900139000"}' >/dev/null
+ts=$(curl -s -X POST "$url/REST/2.0/ticket" -H "Authorization: token $token" \
+    -H 'Content-Type: application/json' \
+    -d '{"Queue":"General","Subject":"printer jam","Requestor":"wang@cxkit.test","Content":"x","ContentType":"text/plain"}' |
+    jq -r .id)
+is "$(ticket-sync pull 2>"$tmp/err" | jq -c --arg s "$ts" 'select(.ticket.id==$s) | .ticket.customer')" \
+    '{"phone":null,"member_id":null,"name":null,"lang":null}' "a ticket whose requestor is privileged (staff) has no customer"
 
 [ "$fails" -eq 0 ]
