@@ -37,7 +37,7 @@ static const struct ts_backend *const backends[] = {
 /* Keys every [ticket NAME] section may hold. */
 static const char *const common_keys[] = {
 	"type", "url", "token", "user", "password", "queue", "status_map",
-	"timeout", NULL
+	"timeout", "region", NULL
 };
 
 enum cmd { C_NONE, C_PULL, C_PUSH, C_LOOKUP, C_SHOW, C_LIST, C_UPDATE };
@@ -1008,6 +1008,74 @@ diff_event(struct run *r, json_t *seen, int replay, struct ts_pulled *p,
 	return "ticket.updated";
 }
 
+/* s, or NULL when it is empty. */
+static const char *
+nonempty(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+/* The customer of a pulled ticket that no customer is linked to, from
+ * what the backend read of the ticket's requester: rq {phone,
+ * member_id, name, lang}, any of them missing.  The phone in E.164 (one
+ * that is not valid: null, and a warning naming the ticket); a language
+ * "zh_CN" as BCP 47 "zh-CN".  A normal pull (not a replay, which changes
+ * nothing) records the customer in the identity map and links the ticket
+ * to it, so that a reply from that phone lands on that ticket; keys the
+ * map gives to another customer are never guessed between: the map is
+ * left alone and the conflict logged.  Fields rq lacks come from the map.
+ * Returns {phone, member_id, name, lang} (new ref). */
+static json_t *
+requester_customer(struct run *r, const char *tid, const json_t *rq,
+    const char *status)
+{
+	struct ts_who w = { 0 };
+	struct ts_err e = { 0 };
+	char e164[CX_PHONE_MAX], lang[36];
+	const char *phone = nonempty(cx_rec_str(rq, "phone")), *why;
+	json_t *cu, *m;
+	long long cust;
+
+	if (phone && cx_phone_e164(phone, r->o->region, e164, &why) == 0)
+		w.phone = e164;
+	else if (phone)
+		cx_warn(NULL, "%s: ticket %s: the requester's phone is not a "
+		    "valid phone number (%s): customer.phone is null",
+		    r->c.name, tid, why);
+	w.member_id = nonempty(cx_rec_str(rq, "member_id"));
+	w.name = nonempty(cx_rec_str(rq, "name"));
+	if ((w.lang = nonempty(cx_rec_str(rq, "lang"))) != NULL) {
+		snprintf(lang, sizeof lang, "%s", w.lang);
+		for (char *p = lang; *p; p++)
+			if (*p == '_')
+				*p = '-';
+		w.lang = lang;
+	}
+	cu = json_pack("{s:s?,s:s?,s:s?,s:s?}", "phone", w.phone,
+	    "member_id", w.member_id, "name", w.name, "lang", w.lang);
+	if (r->c.replay || (w.phone == NULL && w.member_id == NULL))
+		return cu;
+	if ((cust = ts_identity_resolve(r->c.st, &w, 1, &e)) < 0) {
+		cx_warn(NULL, "%s: ticket %s: %s: the identity map is left as "
+		    "it was", r->c.name, tid, e.msg);
+		ts_err_clear(&e);
+		return cu;
+	}
+	if (ts_link_put(r->c.st, r->c.name, tid, cust, NULL, status) != 0)
+		cx_warn(NULL, "%s: ticket %s: cannot link it to its customer "
+		    "in the state store", r->c.name, tid);
+	if ((m = ts_identity_customer(r->c.st, cust)) != NULL) {
+		const char *k;
+		json_t *v;
+
+		json_object_foreach(m, k, v)
+			if (json_is_null(json_object_get(cu, k)))
+				json_object_set(cu, k, v);
+		json_decref(m);
+	}
+	return cu;
+}
+
 static int
 crash_hook(const char *where)
 {
@@ -1056,7 +1124,7 @@ pull(struct run *r)
 			const char *name = x->event;
 			const char *tid = json_string_value(json_object_get(t,
 			    "id"));
-			json_t *cu;
+			json_t *cu, *rq;
 
 			/* A remote comment comes once: its seq above the
 			 * ticket's last one (the searches overlap). */
@@ -1087,14 +1155,26 @@ pull(struct run *r)
 			json_object_set_new(t, "prev_status", prev ?
 			    json_string(prev) : json_null());
 			free(prev);
+			/* The customer: the identity map's, for a ticket
+			 * linked to one (ticket-sync opened it, or a pull
+			 * linked it); else the requester the backend read. */
+			rq = json_incref(json_object_get(t, "requester"));
+			json_object_del(t, "requester");
 			if (json_object_get(t, "customer") == NULL) {
-				cu = ts_identity_customer(r->c.st,
-				    ts_link_customer(r->c.st, r->c.name, tid));
+				long long lc = ts_link_customer(r->c.st,
+				    r->c.name, tid);
+
+				cu = lc > 0 || !json_is_object(rq) ?
+				    ts_identity_customer(r->c.st, lc) :
+				    requester_customer(r, tid, rq,
+				    json_string_value(json_object_get(t,
+				    "status")));
 				if (cu == NULL)
 					cu = json_pack("{snsnsnsn}", "phone",
 					    "member_id", "name", "lang");
 				json_object_set_new(t, "customer", cu);
 			}
+			json_decref(rq);
 			json_object_set(ev, "ticket", t);
 			if (x->comment)
 				json_object_set(ev, "comment", x->comment);
@@ -1243,12 +1323,14 @@ main(int argc, char *argv[])
 	struct cx_config *cfg;
 	struct cx_state *st;
 	char *err = NULL;
+	const char *cli_region;
 
 	cx_init(argv[0]);
 	argp_parse(&argp, argc, argv, 0, NULL, &o);
 	cfg = cx_config_load(o.common.config, &err);
 	if (cfg == NULL)
 		cx_die(NULL, "%s", err);
+	cli_region = o.region;
 	if (o.region == NULL) {
 		const struct cx_section *def = cx_config_get(cfg, "defaults",
 		    NULL);
@@ -1263,6 +1345,16 @@ main(int argc, char *argv[])
 		cx_die(NULL, "%s", err);
 	cx_http_global_init();
 	ctx_setup(&run.c, cfg, &o, st);
+	/* A [ticket] section's region is its phone numbers': it overrides
+	 * [defaults], the command line overrides both. */
+	if (cli_region == NULL && run.c.sec &&
+	    cx_section_get(run.c.sec, "region")) {
+		o.region = cx_section_get(run.c.sec, "region");
+		if (cx_phone_cc(o.region) == 0)
+			cx_die(NULL, "%s", cx_section_err(run.c.sec, "region",
+			    "'%s' is not a known country code (ISO 3166, e.g. "
+			    "CN)", o.region));
+	}
 	if (run.c.be == &ts_local && o.cmd == C_PUSH && !o.common.quiet &&
 	    run.c.sec == NULL)
 		cx_notice(NULL, "no [ticket] section: tickets go to the local "

@@ -14,6 +14,9 @@
  * than the issue's author (the customer, or ticket-sync's own user on
  * the issues it opened, which writes the customers' messages) is one;
  * private_notes: not public.
+ * Redmine issues have no requester: the customer of an issue
+ * ticket-sync did not open is only known when phone_field names an issue
+ * custom field that holds their phone number.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +28,12 @@
 	"resolved:solved,closed:closed,rejected:closed"
 #define RM_BACK "open:In Progress,pending:Feedback,solved:Resolved," \
 	"closed:Closed,new:New"
+
+static const char *const rm_keys[] = { "phone_field", NULL };
+
+struct rm {
+	const char *phone_field;	/* custom field of the phone, or NULL */
+};
 
 static void
 auth(struct ts_ctx *c, struct cx_http_req *r)
@@ -74,6 +83,30 @@ rm_ticket(struct ts_ctx *c, const json_t *r)
 	return t;
 }
 
+/* The customer's phone in issue r's custom field phone_field, as t's
+ * "requester". */
+static void
+rm_requester(struct ts_ctx *c, const json_t *r, json_t *t)
+{
+	const struct rm *rm = c->priv;
+	json_t *cf;
+	size_t i;
+
+	if (rm == NULL || rm->phone_field == NULL)
+		return;
+	json_array_foreach(json_object_get(r, "custom_fields"), i, cf) {
+		const char *name = cx_rec_str(cf, "name");
+		const char *v = cx_rec_str(cf, "value");
+
+		if (name && strcasecmp(name, rm->phone_field) == 0) {
+			if (v && *v)
+				json_object_set_new(t, "requester",
+				    json_pack("{ss}", "phone", v));
+			return;
+		}
+	}
+}
+
 int
 ts_redmine_parse_issues(struct ts_ctx *c, const char *body, size_t len,
     struct ts_pull *out, long *total, long *n, const char **why)
@@ -100,6 +133,7 @@ ts_redmine_parse_issues(struct ts_ctx *c, const char *body, size_t len,
 			*why = "an issue has no id";
 			goto fail;
 		}
+		rm_requester(c, it, t);
 		if ((upd = ts_pull_ticket(c, out, t)) == NULL) {
 			*why = "an issue has no updated_on";
 			goto fail;
@@ -449,6 +483,8 @@ fail:
 static int
 rm_open(struct ts_ctx *c, char **err)
 {
+	struct rm *rm;
+
 	if (c->token == NULL) {
 		*err = cx_section_err(c->sec, "token", "the redmine backend "
 		    "needs its API key in token");
@@ -459,10 +495,20 @@ rm_open(struct ts_ctx *c, char **err)
 		    "needs the project (identifier or id) in queue");
 		return -1;
 	}
+	rm = cx_xcalloc(1, sizeof *rm);
+	rm->phone_field = cx_section_get(c->sec, "phone_field");
+	c->priv = rm;
 	return 0;
 }
 
+static void
+rm_close(struct ts_ctx *c)
+{
+	free(c->priv);
+	c->priv = NULL;
+}
+
 const struct ts_backend ts_redmine = {
-	"redmine", NULL, rm_open, NULL, rm_get, rm_create, rm_update,
+	"redmine", rm_keys, rm_open, rm_close, rm_get, rm_create, rm_update,
 	rm_pull, NULL,
 };

@@ -22,6 +22,9 @@
  * transaction id is the comment's seq.  Not an agent's: the requestors',
  * RT_System's, and on a ticket opened through ticket-sync its creator's
  * (ticket-sync's own user, who writes the customers' messages).
+ * The customer of a ticket ticket-sync did not open is its first
+ * requestor: GET /user/NAME, once a run for each (kept in memory), read
+ * for MobilePhone (else WorkPhone, else HomePhone), RealName and Lang.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +41,8 @@ static const char *const rt_keys[] = { "page_size", "timezone", NULL };
 struct rt {
 	char *tz;		/* the API user's zone, NULL: not known yet */
 	int per_page;		/* search page size, at most 100 (RT's) */
+	json_t *users;		/* requestors read this run: name -> user,
+				 * null when it cannot be read */
 };
 
 static void
@@ -344,6 +349,70 @@ rt_sqltime(const char *utc, const char *tz, char out[40])
 	return 0;
 }
 
+/* The first non-empty of user u's fields keys, or NULL. */
+static const char *
+user_field(const json_t *u, const char *const *keys)
+{
+	for (int i = 0; keys[i]; i++) {
+		const char *v = json_string_value(json_object_get(u, keys[i]));
+
+		if (v && *v)
+			return v;
+	}
+	return NULL;
+}
+
+/* The customer of ticket t (search item it) as RT knows them, unless the
+ * ticket is linked to one already: its first requestor's user record,
+ * read once a run, as t's "requester"; not a privileged user's (staff,
+ * who opened a ticket of their own, are no customer).  A user that
+ * cannot be read (gone, or not visible to the API user) leaves the
+ * customer unknown, with a warning; -1 (with *e) for other failures,
+ * which stop the pull. */
+static int
+rt_requester(struct ts_ctx *c, const json_t *it, json_t *t,
+    struct ts_err *e)
+{
+	static const char *const phones[] = { "MobilePhone", "WorkPhone",
+	    "HomePhone", NULL };
+	static const char *const names[] = { "RealName", NULL };
+	static const char *const langs[] = { "Lang", NULL };
+	struct rt *rt = c->priv;
+	const char *id = json_string_value(json_object_get(t, "id"));
+	const char *name = user_name(json_array_get(json_object_get(it,
+	    "Requestor"), 0));
+	json_t *u, *priv;
+
+	if (name == NULL || ts_link_customer(c->st, c->name, id) > 0)
+		return 0;
+	if ((u = json_object_get(rt->users, name)) == NULL) {
+		struct cx_http_req q = { 0 };
+		char *en = ts_urlenc(name);
+
+		q.url = cx_xasprintf("%s/REST/2.0/user/%s", c->url, en);
+		free(en);
+		auth(c, &q);
+		if ((u = ts_get_json(c, &q, "requestor", e)) == NULL) {
+			if (strcmp(e->code, CX_E_NOT_FOUND) != 0 &&
+			    strcmp(e->code, CX_E_AUTH_FAILED) != 0)
+				return -1;
+			cx_warn(NULL, "%s: ticket %s: its requestor's user "
+			    "record cannot be read (%s): no customer",
+			    c->name, id, e->msg);
+			ts_err_clear(e);
+			u = json_null();
+		}
+		json_object_set_new(rt->users, name, u);
+	}
+	priv = json_object_get(u, "Privileged");
+	if (json_is_object(u) && !json_is_true(priv) &&
+	    !(json_is_integer(priv) && json_integer_value(priv) != 0))
+		json_object_set_new(t, "requester", json_pack("{s:s?,s:s?,"
+		    "s:s?}", "phone", user_field(u, phones), "name",
+		    user_field(u, names), "lang", user_field(u, langs)));
+	return 0;
+}
+
 /* The search item of ticket id, among items. */
 static const json_t *
 rt_item(const json_t *items, const char *id)
@@ -437,17 +506,19 @@ rt_pull(struct ts_ctx *c, const char *cursor, cx_ms since_ms,
 			free(body);
 			return -1;
 		}
-		/* Then the agents' comments of the new tickets of this page
-		 * (rt_comments appends after them). */
+		/* Then the customers and the agents' comments of the new
+		 * tickets of this page (rt_comments appends after them,
+		 * copying the ticket with its requester). */
 		items = json_object_get(j = json_loadb(resp.body,
 		    resp.body_len, 0, NULL), "items");
 		free(body);
 		for (size_t k = n0, nt = out->n; k < nt; k++) {
 			const char *id = json_string_value(json_object_get(
 			    out->v[k].ticket, "id"));
+			const json_t *it = rt_item(items, id);
 
-			if (rt_comments(c, rt_item(items, id), out->v[k].ticket,
-			    out, e) != 0) {
+			if (rt_requester(c, it, out->v[k].ticket, e) != 0 ||
+			    rt_comments(c, it, out->v[k].ticket, out, e) != 0) {
 				json_decref(j);
 				return -1;
 			}
@@ -685,6 +756,7 @@ rt_open(struct ts_ctx *c, char **err)
 	rt = cx_xcalloc(1, sizeof *rt);
 	rt->tz = tz ? cx_xstrdup(tz) : NULL;
 	rt->per_page = (int)d;
+	rt->users = json_object();
 	c->priv = rt;
 	return 0;
 }
@@ -694,8 +766,10 @@ rt_close(struct ts_ctx *c)
 {
 	struct rt *rt = c->priv;
 
-	if (rt)
+	if (rt) {
 		free(rt->tz);
+		json_decref(rt->users);
+	}
 	free(rt);
 	c->priv = NULL;
 }

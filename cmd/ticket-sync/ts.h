@@ -8,6 +8,10 @@
  *	 "created_at":"RFC 3339","updated_at":"RFC 3339"}
  * with statuses mapped to cxkit's vocabulary: new, open, pending, hold,
  * solved, closed (and "deleted" for a ticket gone from the server).
+ * A pulled ticket may also carry "requester": {phone (as the system
+ * keeps it), member_id, name, lang}, the customer as the ticketing
+ * system knows them, which main.c turns into the event's customer (and
+ * removes) when no customer of the identity map is linked to the ticket.
  *
  * Errors: a backend function returns 0, or -1 with *e filled (code from
  * record.h, a malloc'd message naming what failed, retryable).

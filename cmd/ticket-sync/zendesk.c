@@ -10,7 +10,10 @@
  * Retry-After.  Changes of the last minute appear in a later export
  * (Zendesk's lag); the cursor never skips them.  Updates are safe
  * updates (updated_stamp); a 409 refetches the ticket and retries once.
- * The requester is found by phone (/api/v2/users/search.json), or
+ * The export side-loads the requesters (include=users: a top-level
+ * "users" array), so each ticket's requester comes with no request of
+ * its own: phone, external_id (the member id), name, locale.  On push
+ * the requester is found by phone (/api/v2/users/search.json), or
  * created with it; the customer's messages are comments with the
  * requester as author_id (not the API agent's: triggers would mail the
  * customer their own words).  Agents' comments: for each ticket of an export
@@ -95,12 +98,33 @@ zd_ticket(struct ts_ctx *c, const json_t *z)
 	return t;
 }
 
+/* The requester of ticket z among the side-loaded users (id -> user),
+ * as main.c wants it, or NULL when it is not there or is staff (an agent
+ * or admin who opened a ticket of their own is no customer). */
+static json_t *
+zd_requester(const json_t *users, const json_t *z)
+{
+	json_t *id = id_str(json_object_get(z, "requester_id")), *u;
+	const char *role;
+
+	if (id == NULL)
+		return NULL;
+	u = json_object_get(users, json_string_value(id));
+	json_decref(id);
+	role = cx_rec_str(u, "role");
+	if (!json_is_object(u) || (role && strcmp(role, "end-user") != 0))
+		return NULL;
+	return json_pack("{s:s?,s:s?,s:s?,s:s?}", "phone", cx_rec_str(u,
+	    "phone"), "member_id", cx_rec_str(u, "external_id"), "name",
+	    cx_rec_str(u, "name"), "lang", cx_rec_str(u, "locale"));
+}
+
 int
 ts_zendesk_parse_export(struct ts_ctx *c, const char *body, size_t len,
     struct ts_pull *out, const char **why)
 {
 	json_t *j = json_loadb(body, len, 0, NULL), *tickets, *z;
-	json_t *eos;
+	json_t *eos, *users = json_object(), *u;
 	size_t i;
 
 	if (!json_is_object(j)) {
@@ -114,13 +138,22 @@ ts_zendesk_parse_export(struct ts_ctx *c, const char *body, size_t len,
 		    "'end_of_stream'";
 		goto fail;
 	}
+	json_array_foreach(json_object_get(j, "users"), i, u) {
+		json_t *id = id_str(json_object_get(u, "id"));
+
+		if (id && json_is_object(u))
+			json_object_set(users, json_string_value(id), u);
+		json_decref(id);
+	}
 	json_array_foreach(tickets, i, z) {
-		json_t *t = json_is_object(z) ? zd_ticket(c, z) : NULL;
+		json_t *t = json_is_object(z) ? zd_ticket(c, z) : NULL, *rq;
 
 		if (t == NULL) {
 			*why = "a ticket of the export has no id";
 			goto fail;
 		}
+		if ((rq = zd_requester(users, z)) != NULL)
+			json_object_set_new(t, "requester", rq);
 		if (ts_pull_ticket(c, out, t) == NULL) {
 			*why = "a ticket of the export has no updated_at";
 			goto fail;
@@ -132,9 +165,11 @@ ts_zendesk_parse_export(struct ts_ctx *c, const char *body, size_t len,
 		    json_object_get(j, "after_cursor")));
 	}
 	out->more = !json_is_true(eos);
+	json_decref(users);
 	json_decref(j);
 	return 0;
 fail:
+	json_decref(users);
 	json_decref(j);
 	return -1;
 }
@@ -316,11 +351,12 @@ zd_pull(struct ts_ctx *c, const char *cursor, cx_ms since_ms,
 		char *cu = ts_urlenc(cursor);
 
 		r.url = cx_xasprintf("%s/api/v2/incremental/tickets/cursor.json"
-		    "?cursor=%s", c->url, cu);
+		    "?cursor=%s&include=users", c->url, cu);
 		free(cu);
 	} else {
 		r.url = cx_xasprintf("%s/api/v2/incremental/tickets/cursor.json"
-		    "?start_time=%lld", c->url, (long long)(since_ms / 1000));
+		    "?start_time=%lld&include=users", c->url,
+		    (long long)(since_ms / 1000));
 	}
 	auth(c, &r);
 	pace(c);

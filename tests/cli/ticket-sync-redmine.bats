@@ -182,3 +182,32 @@ Missed call from +8613900139000 (queue support) after 12 s.
 
 Customer: phone +8613900139000"
 }
+
+# rm_issue SUBJECT PHONE: an issue opened in Redmine (not through
+# ticket-sync) with the Phone custom field; prints its id.
+rm_issue() {
+	curl -fsS -X POST "$RM/issues.json" -H 'X-Redmine-API-Key: rmkey' \
+	    -H 'Content-Type: application/json' -d "$(jq -nc --arg s "$1" --arg p "$2" \
+	    '{issue: {project_id: "support", subject: $s, custom_fields: [{id: 1, value: $p}]}}')" |
+	    jq -r .issue.id
+}
+
+@test "pull: phone_field names the custom field of the customer's phone on issues opened in Redmine" {
+	rm_start
+	printf 'phone_field = phone\n[defaults]\nregion = CN\n' >> "$CXKIT_CONFIG"
+	expect_eq "$(rm_issue 'dryer noisy' '138 0013 8007')" 1
+	expect_eq "$(rm_issue 'no number' '')" 2
+	expect_eq "$(rm_issue 'bad number' 'call me')" 3
+	run_in '' ticket-sync pull
+	expect_eq "$status" 0
+	expect_eq "$(jqo '[.ticket.id, .ticket.customer]' | tr '\n' ' ')" \
+	    '["1",{"phone":"+8613800138007","member_id":null,"name":null,"lang":null}] ["2",{"phone":null,"member_id":null,"name":null,"lang":null}] ["3",{"phone":null,"member_id":null,"name":null,"lang":null}] '
+	case $stderr_out in
+	*"ticket 3: the requester's phone is not a valid phone number"*) ;;
+	*) echo "stderr: $stderr_out" >&2; return 1 ;;
+	esac
+	# In the identity map: a reply from that phone is a note on issue 1.
+	run_in '{"id":"r1","channel":"sms","from":"+8613800138007","text":"still noisy"}
+' ticket-sync push -q
+	expect_eq "$(jqo -r '.ticket.action + ":" + .ticket.id')" "commented:1"
+}

@@ -340,3 +340,104 @@ msgs() {
 	expect_eq "$(curl -fsS -u agent@example.com/token:zdtoken "$ZD/api/v2/tickets/1/comments.json" | jq -c '[.comments[].author_id]')" \
 	    '[1,1,900,900]'
 }
+
+# zd_api METHOD PATH JSON: the documented API, as an agent or the web form
+# would use it (not through ticket-sync); prints the answer.
+zd_api() {
+	curl -fsS -u agent@example.com/token:zdtoken -X "$1" "$ZD$2" \
+	    -H 'Content-Type: application/json' -d "$3"
+}
+
+# zd_ticket_for NAME PHONE LOCALE EXTERNAL_ID [ROLE]: a requester and a
+# ticket of theirs, opened in Zendesk; prints the ticket id.
+zd_ticket_for() {
+	local uid
+	uid=$(zd_api POST /api/v2/users.json "$(jq -nc --arg n "$1" --arg p "$2" \
+	    --arg l "$3" --arg x "$4" --arg r "${5:-end-user}" '{user: {name: $n,
+	    phone: $p, locale: $l, role: $r,
+	    external_id: (if $x == "" then null else $x end)}}')" | jq -r .user.id)
+	zd_api POST /api/v2/tickets.json "$(jq -nc --argjson u "$uid" \
+	    '{ticket: {subject: "washing machine", requester_id: $u,
+	    comment: {body: "it leaks"}}}')" | jq -r .ticket.id
+}
+
+@test "pull: a ticket opened in Zendesk carries its requester (side-loaded users): phone in E.164 by the section's region, external_id, name, locale" {
+	zd_start
+	printf 'region = CN\n' >> "$CXKIT_CONFIG"
+	expect_eq "$(zd_ticket_for 'Li Wei' '138 0013 8009' zh-CN M9)" 1
+	expect_eq "$(zd_ticket_for 'Wang Fang' '+86 139 0013 9001' zh-TW '')" 2
+	sleep 1.1
+	run_in '' ticket-sync pull
+	expect_eq "$status" 0
+	expect_eq "$(jqo '[.event, .ticket.id, .ticket.customer]' | tr '\n' ' ')" \
+	    '["ticket.created","1",{"phone":"+8613800138009","member_id":"M9","name":"Li Wei","lang":"zh-CN"}] ["ticket.created","2",{"phone":"+8613900139001","member_id":null,"name":"Wang Fang","lang":"zh-TW"}] '
+	# One export call, asking for the users; no request a requester.
+	expect_eq "$(jq -r 'select(.path | test("incremental")) | .query | test("include=users")' "$T/zd.ndjson")" true
+	expect_eq "$(jq -r 'select(.path | test("^/api/v2/users/[0-9]")) | .path' "$T/zd.ndjson")" ""
+	# The CSAT flow reaches them: an agent solves ticket 1.
+	zd_ctl "touch?id=1&status=solved"
+	sleep 1.1
+	run_in '' ticket-sync pull
+	expect_eq "$(jqo -r 'select(.event=="ticket.solved") | .ticket.customer.phone')" "+8613800138009"
+}
+
+@test "pull: the requester found is recorded in the identity map, so a reply from that phone lands on that ticket" {
+	zd_start
+	printf 'region = CN\n' >> "$CXKIT_CONFIG"
+	zd_ticket_for 'Li Wei' '13800138009' zh-CN M9 >/dev/null
+	sleep 1.1
+	run_in '' ticket-sync pull
+	expect_eq "$status" 0
+	run_in '{"id":"r1","channel":"sms","from":"+8613800138009","text":"any news?"}
+{"id":"r2","channel":"wecom","from":"liwei","customer":{"member_id":"M9"},"text":"hello?"}
+' ticket-sync push -q
+	expect_eq "$status" 0
+	expect_eq "$(jqo -r '.ticket.action + ":" + .ticket.id' | tr '\n' ' ')" "commented:1 commented:1 "
+	expect_eq "$(sqlite3 "$CXKIT_STATE" "SELECT kind || '=' || value FROM ts_identity ORDER BY kind" | tr '\n' ' ')" \
+	    "im=wecom:liwei member=M9 phone=+8613800138009 "
+}
+
+@test "pull: a requester whose phone is not valid: customer.phone null, a warning naming the ticket, exit 0" {
+	zd_start
+	zd_ticket_for 'Li Wei' '12345' zh-CN M9 >/dev/null
+	sleep 1.1
+	run_in '' ticket-sync pull
+	expect_eq "$status" 0
+	expect_eq "$(jqo '.ticket.customer')" '{"phone":null,"member_id":"M9","name":"Li Wei","lang":"zh-CN"}'
+	case $stderr_out in
+	*"ticket 1: the requester's phone is not a valid phone number"*) ;;
+	*) echo "stderr: $stderr_out" >&2; return 1 ;;
+	esac
+	case $stderr_out in *12345*) echo "the number is shown: $stderr_out" >&2; return 1 ;; esac
+}
+
+@test "pull: a requester that conflicts with the identity map: the map is left alone and the conflict logged" {
+	zd_start
+	# +8613800138001 is customer 1, member M2 customer 2 (ticket-sync's own).
+	run_in '{"id":"a","channel":"sms","from":"+8613800138001","text":"one"}
+{"id":"b","channel":"wecom","from":"x","customer":{"member_id":"M2"},"text":"two"}
+' ticket-sync push -q
+	expect_eq "$status" 0
+	before=$(sqlite3 "$CXKIT_STATE" "SELECT kind, value, customer FROM ts_identity ORDER BY 1, 2; SELECT ticket, customer FROM ts_link ORDER BY 1")
+	expect_eq "$(zd_ticket_for 'Zhang San' '+8613800138001' en-US M2)" 3
+	sleep 1.1
+	run_in '' ticket-sync pull
+	expect_eq "$status" 0
+	expect_eq "$(jqo -c 'select(.ticket.id=="3") | .ticket.customer')" \
+	    '{"phone":"+8613800138001","member_id":"M2","name":"Zhang San","lang":"en-US"}'
+	case $stderr_out in
+	*"ticket 3: ambiguous customer"*"the identity map is left as it was"*) ;;
+	*) echo "stderr: $stderr_out" >&2; return 1 ;;
+	esac
+	expect_eq "$(sqlite3 "$CXKIT_STATE" "SELECT kind, value, customer FROM ts_identity ORDER BY 1, 2; SELECT ticket, customer FROM ts_link ORDER BY 1")" "$before"
+}
+
+@test "pull: a ticket whose requester is an agent (their own) carries no customer and maps nothing" {
+	zd_start
+	zd_ticket_for 'Agent Wang' '+8613900139000' zh-CN '' agent >/dev/null
+	sleep 1.1
+	run_in '' ticket-sync pull
+	expect_eq "$status" 0
+	expect_eq "$(jqo '.ticket.customer')" '{"phone":null,"member_id":null,"name":null,"lang":null}'
+	expect_eq "$(sqlite3 "$CXKIT_STATE" "SELECT count(*) FROM ts_identity")" 0
+}

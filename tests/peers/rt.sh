@@ -13,7 +13,9 @@
 # zone, America/New_York here; 1-second LastUpdated overlap; pages of
 # one), an agent's comments once each, a replay that moves nothing, an ETag
 # conflict (RT's, and ticket-sync's 412 retry through the
-# CXKIT_TEST_RT_BEFORE_PUT hook), a deleted ticket, bad auth.  Prints TAP.
+# CXKIT_TEST_RT_BEFORE_PUT hook), a deleted ticket, bad auth, and the
+# customer of tickets opened in RT directly (the requestor's user record,
+# read once, then in the identity map).  Prints TAP.
 set -u
 
 RTLIB=/usr/share/request-tracker5/lib
@@ -88,7 +90,7 @@ is() {
 	if [ "$1" = "$2" ]; then ok "$3"; else notok "$3" "got:  $1" "want: $2"; fi
 }
 
-echo "1..28"
+echo "1..32"
 
 if ! "$SETUP" --action init --skip-create >"$tmp/setup.log" 2>&1; then
 	echo "Bail out! rt-setup-database failed: $(tail -3 "$tmp/setup.log")"
@@ -312,5 +314,46 @@ curl -s -X PUT "$url/REST/2.0/ticket/3" -H "Authorization: token $token" \
     -H 'Content-Type: application/json' -d '{"Status":"stalled"}' >/dev/null
 is "$(CXKIT_CONFIG=$tmp/paged.ini CXKIT_STATE=$tmp/paged.db ticket-sync pull 2>&1 | jq -r '[.event, .ticket.id, .ticket.status] | join(" ")')" \
     "ticket.updated 3 pending" "timezone key: the next pull has the change made after the last"
+
+# 29: tickets opened in RT directly (an agent, e-mail, the web form), not
+# through ticket-sync: the customer is the first requestor's user record,
+# read once a run, its MobilePhone in E.164 by the [defaults] region.
+printf '[defaults]\nregion = CN\n' >> "$CXKIT_CONFIG"
+ticket-sync pull >/dev/null 2>&1
+ucode=$(curl -s -o "$tmp/user.json" -w '%{http_code}' -X POST "$url/REST/2.0/user" \
+    -H "Authorization: token $token" -H 'Content-Type: application/json' \
+    -d '{"Name":"liwei","EmailAddress":"liwei@example.com","RealName":"Li Wei","MobilePhone":"138 0013 8009","WorkPhone":"010 6552 9988","Lang":"zh_CN"}')
+mk() {
+	curl -s -X POST "$url/REST/2.0/ticket" -H "Authorization: token $token" \
+	    -H 'Content-Type: application/json' \
+	    -d "{\"Queue\":\"General\",\"Subject\":\"$1\",\"Requestor\":\"liwei@example.com\",\"Content\":\"$1\",\"ContentType\":\"text/plain\"}" |
+	    jq -r .id
+}
+ta=$(mk "dryer noisy")
+tb=$(mk "dryer door")
+curl -s -X PUT "$url/REST/2.0/ticket/$tb" -H "Authorization: token $token" \
+    -H 'Content-Type: application/json' -d '{"Status":"resolved"}' >/dev/null
+ev=$(ticket-sync -vv pull 2>"$tmp/err")
+is "$ucode:$(printf '%s\n' "$ev" | jq -c --arg a "$ta" --arg b "$tb" 'select(.event!="ticket.comment" and (.ticket.id==$a or .ticket.id==$b)) | [.ticket.id, .ticket.customer]' | sort | tr '\n' ' ')" \
+    "201:[\"$ta\",{\"phone\":\"+8613800138009\",\"member_id\":null,\"name\":\"Li Wei\",\"lang\":\"zh-CN\"}] [\"$tb\",{\"phone\":\"+8613800138009\",\"member_id\":null,\"name\":\"Li Wei\",\"lang\":\"zh-CN\"}] " \
+    "pull: a ticket opened in RT has its requestor as customer (MobilePhone in E.164, RealName, Lang)"
+is "$(grep -c 'GET .*/REST/2.0/user/liwei' "$tmp/err")" 1 "the requestor's user record is read once a run for two tickets"
+# 31: recorded in the identity map: a reply from that phone lands on the
+# open one of the two
+out=$(printf '%s\n' '{"id":"m9","channel":"sms","from":"+8613800138009","text":"still noisy"}' |
+    ticket-sync push -q 2>"$tmp/err")
+is "$(printf '%s' "$out" | jq -r '.ticket.action + ":" + .ticket.id')" "commented:$ta" \
+    "a reply from the requestor's phone lands on their open ticket"
+
+# 32: a ticket whose requestor is staff (wang, privileged, with a mobile
+# number) carries no customer: an agent's own ticket is no one to text.
+curl -s -X PUT "$url/REST/2.0/user/wang" -H "Authorization: token $token" \
+    -H 'Content-Type: application/json' -d '{"MobilePhone":"13900139000"}' >/dev/null
+ts=$(curl -s -X POST "$url/REST/2.0/ticket" -H "Authorization: token $token" \
+    -H 'Content-Type: application/json' \
+    -d '{"Queue":"General","Subject":"printer jam","Requestor":"wang@cxkit.test","Content":"x","ContentType":"text/plain"}' |
+    jq -r .id)
+is "$(ticket-sync pull 2>"$tmp/err" | jq -c --arg s "$ts" 'select(.ticket.id==$s) | .ticket.customer')" \
+    '{"phone":null,"member_id":null,"name":null,"lang":null}' "a ticket whose requestor is privileged (staff) has no customer"
 
 [ "$fails" -eq 0 ]
