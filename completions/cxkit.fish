@@ -237,7 +237,7 @@ if not set -q __cxkit_completions_loaded
     complete -c cx-report -l delivery-base -x -a 'receipts sent' -d 'Denominator of the delivery rate'
     complete -c cx-report -s f -l format -x -a 'table json csv markdown html' -d 'Output format'
     complete -c cx-report -l from -x -d 'Only records at or after TIME'
-    complete -c cx-report -s j -l jobs -x -d 'Parse with N threads'
+    complete -c cx-report -s j -l jobs -x -d 'Threads in all'
     complete -c cx-report -l merge -d 'Read partial results and combine them'
     complete -c cx-report -l partial -d 'Write mergeable partial results'
     complete -c cx-report -l repeat-days -x -d 'Repeat-contact window in days (default 7)'

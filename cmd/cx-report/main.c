@@ -8,8 +8,9 @@
  * adds such partials up, so shards of a month of logs give the report of
  * the whole month.  See cx-report(1) and cxkit(7).
  *
- * Input is read in blocks of whole lines; with --jobs N, N threads parse
- * and classify blocks and count their lines (scan.c reads the fields
+ * Input is read in blocks of whole lines; with --jobs N, N - 1 threads
+ * (and this one, when it would wait) parse and classify blocks and count
+ * their lines (scan.c reads the fields
  * without a tree; jansson reads the few lines it is not sure of) while
  * this thread adds the classified events up in input order, so the report
  * does not depend on N.  jansson's allocator is process-wide: each thread
@@ -77,7 +78,7 @@ static const struct argp_option options[] = {
 	  "else json)", 0 },
 	{ "from", OPT_FROM, "TIME", 0,
 	  "Only records at or after TIME (RFC 3339, or a date in --tz)", 0 },
-	{ "jobs", 'j', "N", 0, "Parse with N threads (default 1)", 0 },
+	{ "jobs", 'j', "N", 0, "Use N threads in all (default 1)", 0 },
 	{ "merge", OPT_MERGE, NULL, 0,
 	  "Read partial results (from --partial) instead of records and "
 	  "combine them", 0 },
@@ -503,6 +504,31 @@ fill_chunk(struct chunk *c, struct cx_buf *carry)
 	return !(eof && c->len == 0);
 }
 
+/* The unparsed block that came first, or NULL (under run->mu). */
+static struct chunk *
+next_unparsed(struct run *run)
+{
+	struct chunk *c = NULL;
+
+	for (int i = 0; i < run->nring; i++)
+		if (run->ring[i].state == 1 && (c == NULL ||
+		    run->seq_of[i] < run->seq_of[c - run->ring]))
+			c = &run->ring[i];
+	return c;
+}
+
+/* Parses c, taken from the ring under run->mu (released meanwhile). */
+static void
+parse_taken(struct run *run, struct chunk *c)
+{
+	c->state = 2;
+	pthread_mutex_unlock(&run->mu);
+	parse_chunk(c, !run->o->libc_alloc);
+	pthread_mutex_lock(&run->mu);
+	c->state = 3;
+	pthread_cond_broadcast(&run->cv);
+}
+
 static void *
 worker(void *v)
 {
@@ -510,24 +536,15 @@ worker(void *v)
 
 	pthread_mutex_lock(&run->mu);
 	for (;;) {
-		struct chunk *c = NULL;
+		struct chunk *c = next_unparsed(run);
 
-		for (int i = 0; i < run->nring; i++)
-			if (run->ring[i].state == 1 && (c == NULL ||
-			    run->seq_of[i] < run->seq_of[c - run->ring]))
-				c = &run->ring[i];
 		if (c == NULL) {
 			if (run->stop)
 				break;
 			pthread_cond_wait(&run->cv, &run->mu);
 			continue;
 		}
-		c->state = 2;
-		pthread_mutex_unlock(&run->mu);
-		parse_chunk(c, !run->o->libc_alloc);
-		pthread_mutex_lock(&run->mu);
-		c->state = 3;
-		pthread_cond_broadcast(&run->cv);
+		parse_taken(run, c);
 	}
 	pthread_mutex_unlock(&run->mu);
 	arena_free();
@@ -557,11 +574,13 @@ read_records(struct run *run)
 		cx_buf_free(&carry);
 		return;
 	}
+	/* N threads in all: N - 1 parse, and this one reads, adds up in
+	 * order and, rather than wait for the next block, parses one. */
 	run->nring = 2 * jobs + 2;
 	run->ring = cx_xcalloc((size_t)run->nring, sizeof *run->ring);
 	pthread_mutex_init(&run->mu, NULL);
 	pthread_cond_init(&run->cv, NULL);
-	for (int i = 0; i < jobs; i++)
+	for (int i = 0; i < jobs - 1; i++)
 		if (pthread_create(&th[i], NULL, worker, run) != 0)
 			cx_die(NULL, "cannot start a thread");
 	while (more || applied < seq) {
@@ -582,18 +601,27 @@ read_records(struct run *run)
 		slot = (int)(applied % (unsigned long)run->nring);
 		c = &run->ring[slot];
 		pthread_mutex_lock(&run->mu);
-		while (c->state != 3)
-			pthread_cond_wait(&run->cv, &run->mu);
+		while (c->state != 3) {
+			struct chunk *u = next_unparsed(run);
+
+			if (u != NULL)
+				parse_taken(run, u);
+			else
+				pthread_cond_wait(&run->cv, &run->mu);
+		}
 		pthread_mutex_unlock(&run->mu);
 		apply_chunk(run, c);
+		/* Free for the next block: the workers read states locked. */
+		pthread_mutex_lock(&run->mu);
 		c->state = 0;
+		pthread_mutex_unlock(&run->mu);
 		applied++;
 	}
 	pthread_mutex_lock(&run->mu);
 	run->stop = 1;
 	pthread_cond_broadcast(&run->cv);
 	pthread_mutex_unlock(&run->mu);
-	for (int i = 0; i < jobs; i++)
+	for (int i = 0; i < jobs - 1; i++)
 		pthread_join(th[i], NULL);
 	for (int i = 0; i < run->nring; i++) {
 		free(run->ring[i].buf);
