@@ -69,15 +69,22 @@ chart(FILE *f, const struct rp_series *s, int line)
 		fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"empty\">no data"
 		    "</text>\n", PADL + 12, PADT + ph / 2);
 	} else if (line) {
-		fputs("<polyline class=\"line\" fill=\"none\" points=\"", f);
-		for (int i = 0; i < n; i++) {
+		/* One line a run of known values: a value that is not
+		 * known (no calls that day) is a gap, not a fall to 0. */
+		for (int i = 0, open = 0; i <= n; i++) {
 			double x = PADL + (i + 0.5) * pw / n;
-			double y = PADT + ph - (isnan(s->v[i]) ? 0 :
-			    s->v[i] / max * ph);
 
-			fprintf(f, "%s%.1f,%.1f", i ? " " : "", x, y);
+			if (i == n || isnan(s->v[i])) {
+				if (open)
+					fputs("\"/>\n", f);
+				open = 0;
+				continue;
+			}
+			fprintf(f, "%s%.1f,%.1f", open ? " " :
+			    "<polyline class=\"line\" fill=\"none\" "
+			    "points=\"", x, PADT + ph - s->v[i] / max * ph);
+			open = 1;
 		}
-		fputs("\"/>\n", f);
 		for (int i = 0; i < n; i++) {
 			double x = PADL + (i + 0.5) * pw / n;
 

@@ -510,3 +510,20 @@ nonsense = 1'
 		[[ " $(echo $deps) " == *" $pkg "* ]] || { echo "$pkg not in deps bench" >&2; false; }
 	done
 }
+
+@test "html: a day with no abandon rate is a gap in its line, not a fall to 0" {
+	# day 2 has only a short abandon (left out): its rate is unknown
+	in='{"id":"a1","ts":"2026-10-01T09:00:00Z","event":"connect","call_id":"c1","queue":"q","caller":"+8613800000001","wait_s":10}
+{"id":"a2","ts":"2026-10-01T09:05:00Z","event":"abandon","call_id":"c2","queue":"q","caller":"+8613800000002","wait_s":60}
+{"id":"a5","ts":"2026-10-02T09:00:00Z","event":"abandon","call_id":"c5","queue":"q","caller":"+8613800000003","wait_s":3}
+{"id":"a3","ts":"2026-10-03T09:00:00Z","event":"abandon","call_id":"c3","queue":"q","caller":"+8613800000004","wait_s":60}
+{"id":"a4","ts":"2026-10-03T09:01:00Z","event":"abandon","call_id":"c4","queue":"q","caller":"+8613800000005","wait_s":60}'
+	run_in "$in" cx-report -f html --tz UTC
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" | sed -n '/<svg[^>]*Abandon rate by day/,/<\/svg>/p' > "$T/fig"
+	grep -q '>2026-10-02<' "$T/fig"
+	# day 1 and day 3 each a line of its own, two dots, none for day 2
+	expect_eq "$(grep -c '<polyline class="line"' "$T/fig")" 2
+	expect_eq "$(grep -c '<circle class="dot"' "$T/fig")" 2
+	if grep -q '2026-10-02:' "$T/fig"; then false; fi
+}
