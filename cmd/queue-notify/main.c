@@ -273,8 +273,10 @@ struct run {
 	FILE *events, *skipped, *rejects;
 	struct ht queues, calls, agents, pending, cool, tzc;
 	struct ht dnnf;		/* do_not_notify path -> set of numbers */
-	json_t **out;
-	size_t nout, capout;
+	char *out;		/* requests made since the last commit */
+	size_t olen, capout, nout;
+	char *js;		/* a pending request's JSON, for the store */
+	size_t capjs;
 	struct call **fresh;	/* waiting calls not yet in queue_calls */
 	size_t nfresh, capfresh;
 	cx_ms clock, mono_at, next_due;
@@ -729,24 +731,37 @@ sync_out(struct run *run)
 		sqlite3_reset(run->commit);
 		run->in_tx = 0;
 	}
-	for (size_t i = 0; i < run->nout; i++) {
-		if (!cx_ndjson_closed())
-			cx_ndjson_write(run->out[i]);
-		json_decref(run->out[i]);
-	}
+	if (run->olen > 0 && !cx_ndjson_closed())
+		cx_ndjson_write_lines(run->out, run->olen);
+	run->olen = 0;
 	run->nout = 0;
 }
 
+/* Queues rec (consumed) for the next sync_out(): dumped now, as the
+ * writer would, so that a batch waits as one block of text, not as
+ * thousands of jansson blocks gone cold by the time they are written. */
 static void
 out_push(struct run *run, json_t *rec)
 {
-	if (run->nout == run->capout) {
-		run->capout = run->capout ? run->capout * 2 : 64;
-		run->out = cx_xrealloc(run->out, run->capout *
-		    sizeof *run->out);
+	size_t n;
+
+	if (run->capout == 0) {
+		run->capout = 1 << 16;
+		run->out = cx_xmalloc(run->capout);
 	}
-	run->out[run->nout++] = rec;
+	for (;;) {
+		n = json_dumpb(rec, run->out + run->olen, run->capout -
+		    run->olen, JSON_COMPACT);
+		if (n < run->capout - run->olen)	/* and the newline */
+			break;
+		run->capout = 2 * run->capout + n + 1;
+		run->out = cx_xrealloc(run->out, run->capout);
+	}
+	run->out[run->olen + n] = '\n';
+	run->olen += n + 1;
+	run->nout++;
 	run->nreq++;
+	json_decref(rec);
 }
 
 static void
@@ -800,7 +815,8 @@ pend_add(struct run *run, int reason, const char *caller, cx_ms due,
 	if (run->next_due == 0 || due < run->next_due)
 		run->next_due = due;
 	if (run->db) {
-		char *js = json_dumps(req, JSON_COMPACT);
+		/* Dumped into a buffer kept for the next one. */
+		size_t n = json_dumpb(req, run->js, run->capjs, JSON_COMPACT);
 		const char *cid = cx_rec_str(req, "queue.call_id");
 		const char *qn = cx_rec_str(req, "queue.queue");
 
@@ -811,12 +827,16 @@ pend_add(struct run *run, int reason, const char *caller, cx_ms due,
 		sqlite3_bind_int64(run->ins, 3, due);
 		sqlite3_bind_text(run->ins, 4, cid, -1, SQLITE_STATIC);
 		sqlite3_bind_text(run->ins, 5, qn, -1, SQLITE_STATIC);
-		sqlite3_bind_text(run->ins, 6, js, -1, SQLITE_STATIC);
+		if (n >= run->capjs) {
+			run->capjs = n + 1024;
+			run->js = cx_xrealloc(run->js, run->capjs);
+			n = json_dumpb(req, run->js, run->capjs, JSON_COMPACT);
+		}
+		sqlite3_bind_text(run->ins, 6, run->js, (int)n, SQLITE_STATIC);
 		sqlite3_bind_int64(run->ins, 7, run->clock);
 		if (sqlite3_step(run->ins) != SQLITE_DONE)
 			state_fail(run, "INSERT queue_pending");
 		sqlite3_reset(run->ins);
-		free(js);
 	}
 }
 
@@ -2113,6 +2133,7 @@ main(int argc, char *argv[])
 	ht_free(&run.tzc, free);
 	free(run.out);
 	free(run.fresh);
+	free(run.js);
 	cx_state_close(run.st);
 	cx_config_free(run.cfg);
 	return cx_finish();
