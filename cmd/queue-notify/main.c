@@ -332,7 +332,7 @@ struct run {
 	const struct cx_section *qdef, *def;
 	struct cx_state *st;
 	sqlite3 *db;
-	sqlite3_stmt *ins, *del, *cins, *cdel;
+	sqlite3_stmt *ins, *del, *cins, *cdel, *kins;
 	/* BEGIN and COMMIT run once an event that writes: prepared once,
 	 * as sqlite3_exec() parses its SQL anew each time. */
 	sqlite3_stmt *begin, *commit;
@@ -1016,8 +1016,6 @@ calls_load(struct run *run)
 	sqlite3_finalize(s);
 }
 
-#define COOL_NS "queue-notify.cooldown"
-
 /* 1 when caller had a message of this kind within the cooldown. */
 static int
 cooled(struct run *run, int reason, const char *caller, long cooldown)
@@ -1030,35 +1028,46 @@ cooled(struct run *run, int reason, const char *caller, long cooldown)
 	pend_key(key, sizeof key, reason == R_POSITION ? R_WAIT : reason,
 	    caller);
 	/* All of them were read at start (cool_load): this run is the
-	 * namespace's only writer. */
+	 * table's only writer. */
 	last = ht_get(&run->cool, key);
 	return last && run->clock - *last < cooldown * 1000;
 }
 
-static int
-cool_one(const char *key, const char *value, void *arg)
-{
-	struct run *run = arg;
-	cx_ms *last = cx_xmalloc(sizeof *last);
-
-	*last = strtoll(value, NULL, 10);
-	ht_put(&run->cool, key, last);
-	return 0;
-}
-
+/* The table queue_cooldown holds a row for each message, in the order
+ * made: a key's last row is its time (rows that expired are gone). */
 static void
 cool_load(struct run *run)
 {
-	if (cx_kv_each(run->st, COOL_NS, cool_one, run) != 0)
-		cx_die(NULL, "state store %s: cannot read the cooldowns",
-		    cx_state_path(run->st));
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(cx_state_db(run->st), "SELECT key, at FROM"
+	    " queue_cooldown WHERE expires IS NULL OR expires > ?1"
+	    " ORDER BY rowid", -1, &s, NULL) != SQLITE_OK)
+		state_fail(run, "SELECT queue_cooldown");
+	sqlite3_bind_int64(s, 1, cx_now() / 1000);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(s, 0);
+		cx_ms *last;
+
+		if (key == NULL)
+			continue;
+		if ((last = ht_get(&run->cool, key)) == NULL) {
+			last = cx_xmalloc(sizeof *last);
+			ht_put(&run->cool, key, last);
+		}
+		*last = sqlite3_column_int64(s, 1);
+	}
+	if (rc != SQLITE_DONE)
+		state_fail(run, "SELECT queue_cooldown");
+	sqlite3_finalize(s);
 }
 
 static void
 cool_set(struct run *run, int reason, const char *caller, long cooldown)
 {
-	char key[64], val[32];
-	cx_ms *last;
+	char key[64];
+	cx_ms *last, wall;
 
 	pend_key(key, sizeof key, reason == R_POSITION ? R_WAIT : reason,
 	    caller);
@@ -1070,17 +1079,16 @@ cool_set(struct run *run, int reason, const char *caller, long cooldown)
 	*last = run->clock;
 	if (run->db == NULL || cooldown <= 0)
 		return;
-	snprintf(val, sizeof val, "%lld", (long long)run->clock);
 	tx_open(run);
-	/* Expires in wall time too, so the kv table tidies itself. */
-	{
-		cx_ms wall = cx_now();
-		cx_ms base = wall > run->clock ? wall : run->clock;
-
-		if (cx_kv_put(run->st, COOL_NS, key, val, base / 1000 +
-		    cooldown) != 0)
-			state_fail(run, "kv");
-	}
+	/* Expires in wall time too, so that sweep() tidies the table. */
+	wall = cx_now();
+	sqlite3_bind_text(run->kins, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(run->kins, 2, run->clock);
+	sqlite3_bind_int64(run->kins, 3, (wall > run->clock ? wall :
+	    run->clock) / 1000 + cooldown);
+	if (sqlite3_step(run->kins) != SQLITE_DONE)
+		state_fail(run, "INSERT queue_cooldown");
+	sqlite3_reset(run->kins);
 }
 
 /* --- callers -------------------------------------------------------------- */
@@ -1894,6 +1902,12 @@ sweep(struct run *run)
 		if (sqlite3_exec(run->db, sql, NULL, NULL, NULL) != SQLITE_OK)
 			state_fail(run, "DELETE queue_calls");
 		free(sql);
+		/* Cooldowns past their expiry, by the index. */
+		sql = cx_xasprintf("DELETE FROM queue_cooldown WHERE "
+		    "expires <= %lld", (long long)(cx_now() / 1000));
+		if (sqlite3_exec(run->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			state_fail(run, "DELETE queue_cooldown");
+		free(sql);
 	}
 
 	for (size_t i = 0; i < run->calls.nb; i++) {
@@ -2162,6 +2176,9 @@ main(int argc, char *argv[])
 		    sqlite3_prepare_v2(run.db, "DELETE FROM queue_pending "
 		    "WHERE caller = ?1 AND reason = ?2", -1, &run.del,
 		    NULL) != SQLITE_OK ||
+		    sqlite3_prepare_v2(run.db, "INSERT INTO queue_cooldown "
+		    "(key, at, expires) VALUES (?1, ?2, ?3)", -1, &run.kins,
+		    NULL) != SQLITE_OK ||
 		    sqlite3_prepare_v2(run.db, "BEGIN IMMEDIATE", -1,
 		    &run.begin, NULL) != SQLITE_OK ||
 		    sqlite3_prepare_v2(run.db, "COMMIT", -1, &run.commit,
@@ -2192,6 +2209,7 @@ main(int argc, char *argv[])
 	sqlite3_finalize(run.del);
 	sqlite3_finalize(run.cins);
 	sqlite3_finalize(run.cdel);
+	sqlite3_finalize(run.kins);
 	sqlite3_finalize(run.begin);
 	sqlite3_finalize(run.commit);
 	ht_free(&run.calls, call_free);
