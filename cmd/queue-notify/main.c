@@ -551,6 +551,9 @@ struct queue {
 	long aht, holdtime;
 	cx_ms arr[32];		/* recent arrivals, for λ */
 	unsigned narr;
+	struct qn_qstats sl_in;	/* service_memo(): made of these, */
+	json_t *sl_json;	/* ... this (NULL: unknown) */
+	int sl_made;
 };
 
 struct call {
@@ -596,6 +599,7 @@ queue_free(void *p)
 	struct queue *q = p;
 
 	ht_free(&q->members, NULL);
+	json_decref(q->sl_json);
 	free(q->wait);
 	free(q->name);
 	free(q);
@@ -1410,6 +1414,23 @@ service_json(const struct policy *p, const struct qn_qstats *s)
 	return o;
 }
 
+/* service_json() of q, made again only when what it is made of changed
+ * (a recheck of a queue's callers, notices at one instant): the object is
+ * shared, never changed once made.  New reference, or NULL. */
+static json_t *
+service_memo(struct queue *q, const struct qn_qstats *s)
+{
+	if (!q->sl_made || s->lambda != q->sl_in.lambda || s->aht !=
+	    q->sl_in.aht || s->agents != q->sl_in.agents ||
+	    s->cfg_agents != q->sl_in.cfg_agents) {
+		json_decref(q->sl_json);
+		q->sl_json = service_json(&q->pol, s);
+		q->sl_in = *s;
+		q->sl_made = 1;
+	}
+	return json_incref(q->sl_json);
+}
+
 /* Wait notice: when the position or the estimate crosses the threshold,
  * once, and again when the estimate grew by the margin. */
 static void
@@ -1485,7 +1506,7 @@ check_wait(struct run *run, struct call *c, const char *event)
 		json_object_set_new(qo, "ewt_method",
 		    json_string(qn_method_name(m)));
 	}
-	if ((sl = service_json(p, &s)) != NULL)
+	if ((sl = service_memo(q, &s)) != NULL)
 		json_object_set_new(qo, "service_level", sl);
 	cool_set(run, reason, c->e164, p->cooldown);
 	out_push(run, request(run, q, c, reason, c->e164, vars, qo));
