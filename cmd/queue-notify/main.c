@@ -18,9 +18,11 @@
 #include <fnmatch.h>
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -1964,47 +1966,279 @@ reject(struct run *run, const char *line, size_t len, const char *why)
 	}
 }
 
-static void
-line_in(struct run *run, const char *line, size_t len)
+/* --- the reader thread ----------------------------------------------------- */
+
+/* The second core reads stdin, splits it into lines and parses them (the
+ * JSON too, which never leaves the thread: its jansson blocks come from
+ * the thread's own pool lists); the main thread gets the lines' results,
+ * in order, in batches.  When the reader would wait for input it says so
+ * (IT_PAUSE), and the main thread then commits and writes everything, as
+ * when it read stdin itself. */
+enum { IT_EVENT, IT_REJECT, IT_BLANK, IT_PAUSE, IT_EOF, IT_ERROR };
+
+struct item {
+	int type;
+	int err;			/* IT_ERROR: errno */
+	struct qn_event ev;		/* IT_EVENT */
+	char *line;			/* IT_REJECT: the line, malloc'd */
+	size_t len;
+	char why[200];
+};
+
+#define BATCH 128	/* items a batch */
+#define NBATCH 8	/* batches in flight at most */
+
+struct batch {
+	struct item it[BATCH];
+	size_t n;
+	struct batch *next;
+};
+
+struct reader {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;		/* a batch published, or taken */
+	struct batch *head, *tail;	/* published, oldest first */
+	struct batch *spare;		/* taken and done with */
+	int nb;				/* published */
+	int stop;			/* the main thread is gone */
+	int from;
+	struct batch *cur;		/* the reader's own */
+};
+
+/* Publishes the reader's batch; waits while NBATCH are in flight.
+ * Returns -1 when the main thread has stopped. */
+static int
+publish(struct reader *r)
 {
-	struct qn_event ev;
+	struct batch *b = r->cur;
+
+	pthread_mutex_lock(&r->mu);
+	while (r->nb >= NBATCH && !r->stop)
+		pthread_cond_wait(&r->cv, &r->mu);
+	if (r->stop) {
+		pthread_mutex_unlock(&r->mu);
+		return -1;
+	}
+	b->next = NULL;
+	if (r->tail)
+		r->tail->next = b;
+	else
+		r->head = b;
+	r->tail = b;
+	r->nb++;
+	if ((r->cur = r->spare) != NULL)
+		r->spare = r->cur->next;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	if (r->cur == NULL)
+		r->cur = cx_xmalloc(sizeof *r->cur);
+	r->cur->n = 0;
+	return 0;
+}
+
+/* The reader's next item, publishing a full batch first; NULL when the
+ * main thread has stopped. */
+static struct item *
+next_item(struct reader *r, int type)
+{
+	struct item *it;
+
+	if (r->cur->n == BATCH && publish(r) != 0)
+		return NULL;
+	it = &r->cur->it[r->cur->n++];
+	it->type = type;
+	return it;
+}
+
+/* One line (without its newline) into an item; -1 when stopped. */
+static int
+parse_line(struct reader *r, const char *line, size_t len)
+{
+	struct item *it;
 	const char *why = NULL;
 	json_error_t jerr;
 	json_t *o;
 	size_t k = len;
 	int rc;
 
-	run->lineno++;
 	while (k > 0 && (line[k - 1] == ' ' || line[k - 1] == '\t' ||
 	    line[k - 1] == '\r'))
 		k--;
+	if ((it = next_item(r, k == 0 ? IT_BLANK : IT_EVENT)) == NULL)
+		return -1;
 	if (k == 0)
-		return;
-	if (run->o->from == FROM_ASTERISK) {
+		return 0;
+	if (r->from == FROM_ASTERISK) {
 		/* EXITWITHKEY's key is matched in handle(), by the queue's
 		 * callback_key: the parser makes every key an abandon. */
-		rc = qn_asterisk_parse(line, len, NULL, &ev, &why);
+		rc = qn_asterisk_parse(line, len, NULL, &it->ev, &why);
 	} else {
 		o = json_loadb(line, len, 0, &jerr);
 		if (o == NULL || !json_is_object(o)) {
-			char msg[200];
-
-			snprintf(msg, sizeof msg, "not a JSON object%s%s",
-			    o ? "" : ": ", o ? "" : jerr.text);
+			snprintf(it->why, sizeof it->why, "not a JSON "
+			    "object%s%s", o ? "" : ": ", o ? "" : jerr.text);
 			json_decref(o);
-			reject(run, line, len, msg);
-			return;
+			goto rejected;
 		}
-		rc = run->o->from == FROM_FREESWITCH ?
-		    qn_freeswitch_parse(o, &ev, &why) :
-		    qn_cxkit_parse(o, &ev, &why);
+		rc = r->from == FROM_FREESWITCH ?
+		    qn_freeswitch_parse(o, &it->ev, &why) :
+		    qn_cxkit_parse(o, &it->ev, &why);
 		json_decref(o);
 	}
-	if (rc != 0) {
-		reject(run, line, len, why);
+	if (rc == 0)
+		return 0;
+	/* why may be a parser's static buffer: copied here. */
+	snprintf(it->why, sizeof it->why, "%s", why);
+rejected:
+	it->type = IT_REJECT;
+	it->line = cx_xmalloc(len + 1);
+	memcpy(it->line, line, len);
+	it->len = len;
+	return 0;
+}
+
+static void *
+reader_main(void *arg)
+{
+	struct reader *r = arg;
+	size_t cap = 1 << 16, len = 0, off = 0;
+	char *buf = cx_xmalloc(cap);
+	struct item *it;
+	int eof = 0;
+
+	while (!eof) {
+		struct pollfd pfd = { 0, POLLIN, 0 };
+		char *nl;
+		ssize_t n;
+
+		while ((nl = memchr(buf + off, '\n', len - off)) != NULL) {
+			if (parse_line(r, buf + off, (size_t)(nl - (buf +
+			    off))) != 0)
+				goto out;
+			off = (size_t)(nl - buf) + 1;
+		}
+		memmove(buf, buf + off, len - off);
+		len -= off;
+		off = 0;
+		/* About to wait: the main thread commits and writes. */
+		if (poll(&pfd, 1, 0) == 0 && (next_item(r, IT_PAUSE) ==
+		    NULL || publish(r) != 0))
+			goto out;
+		if (len == cap) {
+			cap *= 2;
+			buf = cx_xrealloc(buf, cap);
+		}
+		n = read(0, buf + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			if ((it = next_item(r, IT_ERROR)) != NULL) {
+				it->err = errno;
+				publish(r);
+			}
+			goto out;
+		}
+		if (n == 0)
+			eof = 1;
+		len += (size_t)n;
+	}
+	if (len > 0 && parse_line(r, buf, len) != 0)	/* no newline */
+		goto out;
+	if (next_item(r, IT_EOF) != NULL)
+		publish(r);
+out:
+	free(buf);
+	return NULL;
+}
+
+static void
+reader_start(struct reader *r, int from)
+{
+	memset(r, 0, sizeof *r);
+	r->from = from;
+	r->cur = cx_xmalloc(sizeof *r->cur);
+	r->cur->n = 0;
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	if ((errno = pthread_create(&r->th, NULL, reader_main, r)) != 0)
+		cx_die(NULL, "cannot start the reader thread: %s",
+		    strerror(errno));
+}
+
+/* The oldest published batch; waits for one at most timeout ms (-1:
+ * for ever).  NULL when none came. */
+static struct batch *
+reader_take(struct reader *r, int timeout)
+{
+	struct batch *b;
+	struct timespec ts;
+
+	pthread_mutex_lock(&r->mu);
+	if (r->head == NULL && timeout != 0) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += timeout / 1000;
+		ts.tv_nsec += (long)(timeout % 1000) * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		while (r->head == NULL)
+			if (timeout < 0)
+				pthread_cond_wait(&r->cv, &r->mu);
+			else if (pthread_cond_timedwait(&r->cv, &r->mu,
+			    &ts) != 0)
+				break;
+	}
+	if ((b = r->head) != NULL) {
+		if ((r->head = b->next) == NULL)
+			r->tail = NULL;
+		r->nb--;
+		pthread_cond_broadcast(&r->cv);
+	}
+	pthread_mutex_unlock(&r->mu);
+	return b;
+}
+
+static void
+reader_done(struct reader *r, struct batch *b)
+{
+	pthread_mutex_lock(&r->mu);
+	b->next = r->spare;
+	r->spare = b;
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* Stops the reader: joined when it has ended (EOF); left to the process's
+ * exit when it may be waiting on stdin (stdout closed): it touches nothing
+ * but its own buffers and r. */
+static void
+reader_stop(struct reader *r, int ended)
+{
+	struct batch *b;
+
+	pthread_mutex_lock(&r->mu);
+	r->stop = 1;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	if (!ended) {
+		pthread_detach(r->th);
 		return;
 	}
-	handle(run, &ev);
+	pthread_join(r->th, NULL);
+	while ((b = reader_take(r, 0)) != NULL) {
+		for (size_t i = 0; i < b->n; i++)
+			if (b->it[i].type == IT_REJECT)
+				free(b->it[i].line);
+		free(b);
+	}
+	while ((b = r->spare) != NULL) {
+		r->spare = b->next;
+		free(b);
+	}
+	free(r->cur);
+	pthread_mutex_destroy(&r->mu);
+	pthread_cond_destroy(&r->cv);
 }
 
 /* SQLite's own checkpoints run inside a COMMIT, between an event and
@@ -2043,24 +2277,37 @@ flush_all(struct run *run)
 		fflush(run->rejects);
 }
 
-static void
-loop(struct run *run)
+/* Applies the items of a batch, in order; 1 at the end of input, -1
+ * (errno set) when stdin failed. */
+static int
+apply(struct run *run, struct batch *b, int *paused)
 {
-	size_t cap = 1 << 16, len = 0, off = 0;
-	char *buf = cx_xmalloc(cap);
-	int eof = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		struct item *it = &b->it[i];
 
-	while (!eof && !cx_ndjson_closed()) {
-		char *nl;
-		ssize_t n;
-
-		while ((nl = memchr(buf + off, '\n', len - off)) != NULL) {
-			line_in(run, buf + off, (size_t)(nl - (buf + off)));
-			off = (size_t)(nl - buf) + 1;
+		*paused = 0;
+		switch (it->type) {
+		case IT_EVENT:
+			run->lineno++;
+			handle(run, &it->ev);
+			break;
+		case IT_REJECT:
+			run->lineno++;
+			reject(run, it->line, it->len, it->why);
+			free(it->line);
+			break;
+		case IT_BLANK:
+			run->lineno++;
+			break;
+		case IT_PAUSE:
+			*paused = 1;
+			break;
+		case IT_EOF:
+			return 1;
+		case IT_ERROR:
+			errno = it->err;
+			return -1;
 		}
-		memmove(buf, buf + off, len - off);
-		len -= off;
-		off = 0;
 		/* A bulk run commits (and then writes) in large batches; a
 		 * live one at every pause of its input, below. */
 		if (run->lineno - run->synced >= 8192 || run->nout >= 4096) {
@@ -2068,13 +2315,23 @@ loop(struct run *run)
 			run->synced = run->lineno;
 			checkpoint(run, 4000);
 		}
-		for (;;) {
-			struct pollfd pfd = { 0, POLLIN, 0 };
-			int timeout = -1, pr;
+	}
+	return 0;
+}
 
-			pr = poll(&pfd, 1, 0);
-			if (pr > 0)
-				break;
+static void
+loop(struct run *run)
+{
+	struct reader r;
+	struct batch *b;
+	int eof = 0, paused = 0;
+
+	reader_start(&r, run->o->from);
+	while (!eof && !cx_ndjson_closed()) {
+		b = reader_take(&r, 0);
+		while (b == NULL && paused) {
+			int timeout = -1;
+
 			/* About to wait: everything out, then sleep until
 			 * input or the next follow-up. */
 			flush_all(run);
@@ -2087,12 +2344,9 @@ loop(struct run *run)
 				    (int)(run->next_due - now > 3600000 ?
 				    3600000 : run->next_due - now);
 			}
-			pr = poll(&pfd, 1, timeout);
-			if (pr > 0)
+			if ((b = reader_take(&r, timeout)) != NULL)
 				break;
-			if (pr < 0 && errno != EINTR)
-				cx_die("<stdin>", "poll: %s", strerror(errno));
-			if (pr == 0 && run->clock) {
+			if (run->clock) {
 				cx_ms m = cx_mono();
 
 				run->clock += m - run->mono_at;
@@ -2102,24 +2356,19 @@ loop(struct run *run)
 				sync_out(run);
 			}
 		}
-		if (len == cap) {
-			cap *= 2;
-			buf = cx_xrealloc(buf, cap);
+		if (b == NULL)
+			b = reader_take(&r, -1);
+		eof = apply(run, b, &paused);
+		reader_done(&r, b);
+		if (eof < 0) {
+			int e = errno;
+
+			reader_stop(&r, 1);
+			cx_die("<stdin>", "read: %s", strerror(e));
 		}
-		n = read(0, buf + len, cap - len);
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			cx_die("<stdin>", "read: %s", strerror(errno));
-		}
-		if (n == 0)
-			eof = 1;
-		len += (size_t)n;
 	}
-	if (len > 0 && !cx_ndjson_closed())
-		line_in(run, buf, len);	/* an unterminated last line */
 	sync_out(run);
-	free(buf);
+	reader_stop(&r, eof);
 }
 
 static FILE *
