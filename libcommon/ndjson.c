@@ -274,6 +274,16 @@ cx_ndjson_write(const json_t *rec)
 	return 0;
 }
 
+int
+cx_ndjson_write_lines(const char *s, size_t n)
+{
+	if (out_closed)
+		return -1;
+	if (n > 0 && fwrite(s, 1, n, stdout) != n)
+		return out_error();
+	return 0;
+}
+
 /* The number of object members in v, at every depth. */
 static size_t
 members(const json_t *v)

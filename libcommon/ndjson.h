@@ -61,6 +61,9 @@ int cx_ndjson_ready(const struct cx_ndjson_in *in);
 /* Writes rec as one compact line on stdout.  Returns 0, or -1 when
  * stdout is closed (EPIPE) or failed. */
 int cx_ndjson_write(const json_t *rec);
+/* Writes n bytes of lines already in that form (each compact, ending in
+ * a newline), e.g. dumped earlier and held until a commit; 0 or -1. */
+int cx_ndjson_write_lines(const char *s, size_t n);
 /* Writes rec, the object that in last returned, with key set to val (a
  * new reference, consumed): the same bytes as cx_ndjson_write() after
  * json_object_set_new(rec, key, val), which is what happens when the

@@ -75,6 +75,17 @@ static const char *const migrations[] = {
 	"CREATE TABLE ts_change ("
 	"  seq INTEGER PRIMARY KEY, ticket INTEGER NOT NULL, ts INTEGER,"
 	"  event TEXT, prev_status TEXT, status TEXT, comment INTEGER);",
+	/* queue-notify: cooldowns, one row a message, in the order made,
+	 * so that each is an append (they were the kv namespace
+	 * queue-notify.cooldown: a random B-tree upsert a message); a key's
+	 * last row counts; expires (s since the epoch) for the sweep */
+	"CREATE TABLE queue_cooldown ("
+	"  key TEXT NOT NULL, at INTEGER NOT NULL, expires INTEGER);"
+	"CREATE INDEX queue_cooldown_expires ON queue_cooldown (expires);"
+	"INSERT INTO queue_cooldown (key, at, expires)"
+	"  SELECT key, CAST(value AS INTEGER), expires FROM kv"
+	"  WHERE ns = 'queue-notify.cooldown' ORDER BY CAST(value AS INTEGER);"
+	"DELETE FROM kv WHERE ns = 'queue-notify.cooldown';",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

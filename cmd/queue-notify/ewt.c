@@ -63,33 +63,47 @@ qn_service(const struct qn_qstats *q, double target, double t,
     struct qn_service *sv)
 {
 	int n = q->agents >= 0 ? q->agents : q->cfg_agents;
+	double a, b, c = 1;
+	int k, last, cneed;
 
 	if (q->lambda <= 0 || q->aht <= 0 || (q->agents < 0 &&
 	    q->cfg_agents <= 0))
 		return -1;
 	sv->lambda = q->lambda;
-	sv->load = q->lambda * q->aht;
+	sv->load = a = q->lambda * q->aht;
 	sv->agents = n;
-	sv->p_wait = qn_erlang_c(sv->load, n);
-	sv->asa = qn_erlang_asa(sv->load, n, q->aht);
-	sv->sl = qn_erlang_sl(sv->load, n, q->aht, t);
-	/* SL grows with N: the first N past the load that meets it, one
-	 * more step of the Erlang B recursion for each N, so O(A) in all
-	 * (this runs for every wait notice).  A thousand agents past the
-	 * load answer nearly everyone at once: a target that even they
-	 * miss (100 %), or a load past 100000 E, has no answer. */
+	/* One Erlang B recursion serves both: C at N (qn_erlang_c's very
+	 * steps, so the same bits), and the agents needed.  SL grows with
+	 * N: the first N past the load that meets the target, one more step
+	 * for each N, so O(A) in all (this runs for every wait notice).  A
+	 * thousand agents past the load answer nearly everyone at once: a
+	 * target that even they miss (100 %), or a load past 100000 E, has
+	 * no answer. */
 	sv->needed = -1;
-	if (sv->load < 100000) {
-		double a = sv->load, b = 1;
-
-		for (int k = 1; k <= (int)a + 1000; k++) {
-			b = a * b / (k + a * b);
-			if (k > a && 1 - k * b / (k - a * (1 - b)) *
-			    exp(-(k - a) * t / q->aht) >= target) {
-				sv->needed = k;
-				break;
-			}
-		}
+	last = a < 100000 ? (int)a + 1000 : 0;
+	cneed = a > 0 && a < n;
+	if (n > 0 && a < n && a <= 0)
+		c = 0;
+	b = 1;
+	for (k = 1; k <= last || (cneed && k <= n); k++) {
+		b = a * b / (k + a * b);
+		if (cneed && k == n)
+			c = n * b / (n - a * (1 - b));
+		if (sv->needed < 0 && k <= last && k > a &&
+		    1 - k * b / (k - a * (1 - b)) * exp(-(k - a) * t /
+		    q->aht) >= target)
+			sv->needed = k;
+		if ((sv->needed >= 0 || k >= last) && (!cneed || k >= n))
+			break;
+	}
+	sv->p_wait = c;
+	/* qn_erlang_asa() and qn_erlang_sl(), with C known. */
+	if (n <= 0 || a >= n) {
+		sv->asa = -1;
+		sv->sl = 0;
+	} else {
+		sv->asa = c * q->aht / (n - a);
+		sv->sl = 1 - c * exp(-(n - a) * t / q->aht);
 	}
 	return 0;
 }

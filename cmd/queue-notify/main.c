@@ -18,9 +18,11 @@
 #include <fnmatch.h>
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -229,6 +231,74 @@ ht_free(struct ht *t, void (*fn)(void *))
 	memset(t, 0, sizeof *t);
 }
 
+/* --- jansson's memory ----------------------------------------------------- */
+
+/* jansson allocates and frees a dozen small blocks for every line read and
+ * every request written.  Through glibc's malloc they fill the fast bins,
+ * and each page-sized allocation of SQLite then consolidates them all: a
+ * quarter of a bulk run went to malloc_consolidate and its kin.  So they
+ * come from free lists of their own, one for each 16-byte size up to 512,
+ * never given back: a run holds little JSON at a time (one line's, one
+ * request's, the pending follow-ups').  The lists are the thread's own. */
+#define POOL_STEP 16
+#define POOL_MAX 512
+
+static __thread void *pool_free[POOL_MAX / POOL_STEP + 1];
+
+static void *
+pool_alloc(size_t n)
+{
+	size_t c = (n + POOL_STEP - 1) / POOL_STEP;
+	size_t *h;
+
+	if (c > POOL_MAX / POOL_STEP) {
+		if ((h = malloc(POOL_STEP + n)) == NULL)
+			return NULL;
+		*h = 0;
+		return (char *)h + POOL_STEP;
+	}
+	if ((h = pool_free[c]) != NULL) {
+		pool_free[c] = *(void **)((char *)h + POOL_STEP);
+		return (char *)h + POOL_STEP;
+	}
+	/* The header keeps the block's class, and the block 16-aligned. */
+	if ((h = malloc(POOL_STEP + c * POOL_STEP)) == NULL)
+		return NULL;
+	*h = c;
+	return (char *)h + POOL_STEP;
+}
+
+static void
+pool_release(void *p)
+{
+	size_t *h;
+
+	if (p == NULL)
+		return;
+	h = (size_t *)((char *)p - POOL_STEP);
+	if (*h == 0) {
+		free(h);
+		return;
+	}
+	*(void **)p = pool_free[*h];
+	pool_free[*h] = h;
+}
+
+/* Every string jansson returns must then be freed by jansson's free, never
+ * free(): so queue-notify dumps with json_dumpb only (and the libcommon
+ * parts it uses do too). */
+static void
+pool_init(void)
+{
+#if !defined(__SANITIZE_ADDRESS__)
+	/* ASan sees through malloc only. */
+	json_set_alloc_funcs(pool_alloc, pool_release);
+#else
+	(void)pool_alloc;
+	(void)pool_release;
+#endif
+}
+
 /* --- policies ------------------------------------------------------------ */
 
 struct policy {
@@ -264,7 +334,7 @@ struct run {
 	const struct cx_section *qdef, *def;
 	struct cx_state *st;
 	sqlite3 *db;
-	sqlite3_stmt *ins, *del, *cins, *cdel;
+	sqlite3_stmt *ins, *del, *cins, *cdel, *kins;
 	/* BEGIN and COMMIT run once an event that writes: prepared once,
 	 * as sqlite3_exec() parses its SQL anew each time. */
 	sqlite3_stmt *begin, *commit;
@@ -273,8 +343,10 @@ struct run {
 	FILE *events, *skipped, *rejects;
 	struct ht queues, calls, agents, pending, cool, tzc;
 	struct ht dnnf;		/* do_not_notify path -> set of numbers */
-	json_t **out;
-	size_t nout, capout;
+	char *out;		/* requests made since the last commit */
+	size_t olen, capout, nout;
+	char *js;		/* a pending request's JSON, for the store */
+	size_t capjs;
 	struct call **fresh;	/* waiting calls not yet in queue_calls */
 	size_t nfresh, capfresh;
 	cx_ms clock, mono_at, next_due;
@@ -481,6 +553,9 @@ struct queue {
 	long aht, holdtime;
 	cx_ms arr[32];		/* recent arrivals, for λ */
 	unsigned narr;
+	struct qn_qstats sl_in;	/* service_memo(): made of these, */
+	json_t *sl_json;	/* ... this (NULL: unknown) */
+	int sl_made;
 };
 
 struct call {
@@ -526,6 +601,7 @@ queue_free(void *p)
 	struct queue *q = p;
 
 	ht_free(&q->members, NULL);
+	json_decref(q->sl_json);
 	free(q->wait);
 	free(q->name);
 	free(q);
@@ -729,24 +805,37 @@ sync_out(struct run *run)
 		sqlite3_reset(run->commit);
 		run->in_tx = 0;
 	}
-	for (size_t i = 0; i < run->nout; i++) {
-		if (!cx_ndjson_closed())
-			cx_ndjson_write(run->out[i]);
-		json_decref(run->out[i]);
-	}
+	if (run->olen > 0 && !cx_ndjson_closed())
+		cx_ndjson_write_lines(run->out, run->olen);
+	run->olen = 0;
 	run->nout = 0;
 }
 
+/* Queues rec (consumed) for the next sync_out(): dumped now, as the
+ * writer would, so that a batch waits as one block of text, not as
+ * thousands of jansson blocks gone cold by the time they are written. */
 static void
 out_push(struct run *run, json_t *rec)
 {
-	if (run->nout == run->capout) {
-		run->capout = run->capout ? run->capout * 2 : 64;
-		run->out = cx_xrealloc(run->out, run->capout *
-		    sizeof *run->out);
+	size_t n;
+
+	if (run->capout == 0) {
+		run->capout = 1 << 16;
+		run->out = cx_xmalloc(run->capout);
 	}
-	run->out[run->nout++] = rec;
+	for (;;) {
+		n = json_dumpb(rec, run->out + run->olen, run->capout -
+		    run->olen, JSON_COMPACT);
+		if (n < run->capout - run->olen)	/* and the newline */
+			break;
+		run->capout = 2 * run->capout + n + 1;
+		run->out = cx_xrealloc(run->out, run->capout);
+	}
+	run->out[run->olen + n] = '\n';
+	run->olen += n + 1;
+	run->nout++;
 	run->nreq++;
+	json_decref(rec);
 }
 
 static void
@@ -800,7 +889,9 @@ pend_add(struct run *run, int reason, const char *caller, cx_ms due,
 	if (run->next_due == 0 || due < run->next_due)
 		run->next_due = due;
 	if (run->db) {
-		char *js = json_dumps(req, JSON_COMPACT);
+		/* Dumped into a buffer kept for the next one (json_dumps'
+		 * string would come from the pool, see pool_init). */
+		size_t n = json_dumpb(req, run->js, run->capjs, JSON_COMPACT);
 		const char *cid = cx_rec_str(req, "queue.call_id");
 		const char *qn = cx_rec_str(req, "queue.queue");
 
@@ -811,12 +902,16 @@ pend_add(struct run *run, int reason, const char *caller, cx_ms due,
 		sqlite3_bind_int64(run->ins, 3, due);
 		sqlite3_bind_text(run->ins, 4, cid, -1, SQLITE_STATIC);
 		sqlite3_bind_text(run->ins, 5, qn, -1, SQLITE_STATIC);
-		sqlite3_bind_text(run->ins, 6, js, -1, SQLITE_STATIC);
+		if (n >= run->capjs) {
+			run->capjs = n + 1024;
+			run->js = cx_xrealloc(run->js, run->capjs);
+			n = json_dumpb(req, run->js, run->capjs, JSON_COMPACT);
+		}
+		sqlite3_bind_text(run->ins, 6, run->js, (int)n, SQLITE_STATIC);
 		sqlite3_bind_int64(run->ins, 7, run->clock);
 		if (sqlite3_step(run->ins) != SQLITE_DONE)
 			state_fail(run, "INSERT queue_pending");
 		sqlite3_reset(run->ins);
-		free(js);
 	}
 }
 
@@ -927,8 +1022,6 @@ calls_load(struct run *run)
 	sqlite3_finalize(s);
 }
 
-#define COOL_NS "queue-notify.cooldown"
-
 /* 1 when caller had a message of this kind within the cooldown. */
 static int
 cooled(struct run *run, int reason, const char *caller, long cooldown)
@@ -941,35 +1034,46 @@ cooled(struct run *run, int reason, const char *caller, long cooldown)
 	pend_key(key, sizeof key, reason == R_POSITION ? R_WAIT : reason,
 	    caller);
 	/* All of them were read at start (cool_load): this run is the
-	 * namespace's only writer. */
+	 * table's only writer. */
 	last = ht_get(&run->cool, key);
 	return last && run->clock - *last < cooldown * 1000;
 }
 
-static int
-cool_one(const char *key, const char *value, void *arg)
-{
-	struct run *run = arg;
-	cx_ms *last = cx_xmalloc(sizeof *last);
-
-	*last = strtoll(value, NULL, 10);
-	ht_put(&run->cool, key, last);
-	return 0;
-}
-
+/* The table queue_cooldown holds a row for each message, in the order
+ * made: a key's last row is its time (rows that expired are gone). */
 static void
 cool_load(struct run *run)
 {
-	if (cx_kv_each(run->st, COOL_NS, cool_one, run) != 0)
-		cx_die(NULL, "state store %s: cannot read the cooldowns",
-		    cx_state_path(run->st));
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(cx_state_db(run->st), "SELECT key, at FROM"
+	    " queue_cooldown WHERE expires IS NULL OR expires > ?1"
+	    " ORDER BY rowid", -1, &s, NULL) != SQLITE_OK)
+		state_fail(run, "SELECT queue_cooldown");
+	sqlite3_bind_int64(s, 1, cx_now() / 1000);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(s, 0);
+		cx_ms *last;
+
+		if (key == NULL)
+			continue;
+		if ((last = ht_get(&run->cool, key)) == NULL) {
+			last = cx_xmalloc(sizeof *last);
+			ht_put(&run->cool, key, last);
+		}
+		*last = sqlite3_column_int64(s, 1);
+	}
+	if (rc != SQLITE_DONE)
+		state_fail(run, "SELECT queue_cooldown");
+	sqlite3_finalize(s);
 }
 
 static void
 cool_set(struct run *run, int reason, const char *caller, long cooldown)
 {
-	char key[64], val[32];
-	cx_ms *last;
+	char key[64];
+	cx_ms *last, wall;
 
 	pend_key(key, sizeof key, reason == R_POSITION ? R_WAIT : reason,
 	    caller);
@@ -981,17 +1085,16 @@ cool_set(struct run *run, int reason, const char *caller, long cooldown)
 	*last = run->clock;
 	if (run->db == NULL || cooldown <= 0)
 		return;
-	snprintf(val, sizeof val, "%lld", (long long)run->clock);
 	tx_open(run);
-	/* Expires in wall time too, so the kv table tidies itself. */
-	{
-		cx_ms wall = cx_now();
-		cx_ms base = wall > run->clock ? wall : run->clock;
-
-		if (cx_kv_put(run->st, COOL_NS, key, val, base / 1000 +
-		    cooldown) != 0)
-			state_fail(run, "kv");
-	}
+	/* Expires in wall time too, so that sweep() tidies the table. */
+	wall = cx_now();
+	sqlite3_bind_text(run->kins, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(run->kins, 2, run->clock);
+	sqlite3_bind_int64(run->kins, 3, (wall > run->clock ? wall :
+	    run->clock) / 1000 + cooldown);
+	if (sqlite3_step(run->kins) != SQLITE_DONE)
+		state_fail(run, "INSERT queue_cooldown");
+	sqlite3_reset(run->kins);
 }
 
 /* --- callers -------------------------------------------------------------- */
@@ -1313,6 +1416,23 @@ service_json(const struct policy *p, const struct qn_qstats *s)
 	return o;
 }
 
+/* service_json() of q, made again only when what it is made of changed
+ * (a recheck of a queue's callers, notices at one instant): the object is
+ * shared, never changed once made.  New reference, or NULL. */
+static json_t *
+service_memo(struct queue *q, const struct qn_qstats *s)
+{
+	if (!q->sl_made || s->lambda != q->sl_in.lambda || s->aht !=
+	    q->sl_in.aht || s->agents != q->sl_in.agents ||
+	    s->cfg_agents != q->sl_in.cfg_agents) {
+		json_decref(q->sl_json);
+		q->sl_json = service_json(&q->pol, s);
+		q->sl_in = *s;
+		q->sl_made = 1;
+	}
+	return json_incref(q->sl_json);
+}
+
 /* Wait notice: when the position or the estimate crosses the threshold,
  * once, and again when the estimate grew by the margin. */
 static void
@@ -1388,7 +1508,7 @@ check_wait(struct run *run, struct call *c, const char *event)
 		json_object_set_new(qo, "ewt_method",
 		    json_string(qn_method_name(m)));
 	}
-	if ((sl = service_json(p, &s)) != NULL)
+	if ((sl = service_memo(q, &s)) != NULL)
 		json_object_set_new(qo, "service_level", sl);
 	cool_set(run, reason, c->e164, p->cooldown);
 	out_push(run, request(run, q, c, reason, c->e164, vars, qo));
@@ -1805,6 +1925,12 @@ sweep(struct run *run)
 		if (sqlite3_exec(run->db, sql, NULL, NULL, NULL) != SQLITE_OK)
 			state_fail(run, "DELETE queue_calls");
 		free(sql);
+		/* Cooldowns past their expiry, by the index. */
+		sql = cx_xasprintf("DELETE FROM queue_cooldown WHERE "
+		    "expires <= %lld", (long long)(cx_now() / 1000));
+		if (sqlite3_exec(run->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			state_fail(run, "DELETE queue_cooldown");
+		free(sql);
 	}
 
 	for (size_t i = 0; i < run->calls.nb; i++) {
@@ -1840,47 +1966,279 @@ reject(struct run *run, const char *line, size_t len, const char *why)
 	}
 }
 
-static void
-line_in(struct run *run, const char *line, size_t len)
+/* --- the reader thread ----------------------------------------------------- */
+
+/* The second core reads stdin, splits it into lines and parses them (the
+ * JSON too, which never leaves the thread: its jansson blocks come from
+ * the thread's own pool lists); the main thread gets the lines' results,
+ * in order, in batches.  When the reader would wait for input it says so
+ * (IT_PAUSE), and the main thread then commits and writes everything, as
+ * when it read stdin itself. */
+enum { IT_EVENT, IT_REJECT, IT_BLANK, IT_PAUSE, IT_EOF, IT_ERROR };
+
+struct item {
+	int type;
+	int err;			/* IT_ERROR: errno */
+	struct qn_event ev;		/* IT_EVENT */
+	char *line;			/* IT_REJECT: the line, malloc'd */
+	size_t len;
+	char why[200];
+};
+
+#define BATCH 128	/* items a batch */
+#define NBATCH 8	/* batches in flight at most */
+
+struct batch {
+	struct item it[BATCH];
+	size_t n;
+	struct batch *next;
+};
+
+struct reader {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;		/* a batch published, or taken */
+	struct batch *head, *tail;	/* published, oldest first */
+	struct batch *spare;		/* taken and done with */
+	int nb;				/* published */
+	int stop;			/* the main thread is gone */
+	int from;
+	struct batch *cur;		/* the reader's own */
+};
+
+/* Publishes the reader's batch; waits while NBATCH are in flight.
+ * Returns -1 when the main thread has stopped. */
+static int
+publish(struct reader *r)
 {
-	struct qn_event ev;
+	struct batch *b = r->cur;
+
+	pthread_mutex_lock(&r->mu);
+	while (r->nb >= NBATCH && !r->stop)
+		pthread_cond_wait(&r->cv, &r->mu);
+	if (r->stop) {
+		pthread_mutex_unlock(&r->mu);
+		return -1;
+	}
+	b->next = NULL;
+	if (r->tail)
+		r->tail->next = b;
+	else
+		r->head = b;
+	r->tail = b;
+	r->nb++;
+	if ((r->cur = r->spare) != NULL)
+		r->spare = r->cur->next;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	if (r->cur == NULL)
+		r->cur = cx_xmalloc(sizeof *r->cur);
+	r->cur->n = 0;
+	return 0;
+}
+
+/* The reader's next item, publishing a full batch first; NULL when the
+ * main thread has stopped. */
+static struct item *
+next_item(struct reader *r, int type)
+{
+	struct item *it;
+
+	if (r->cur->n == BATCH && publish(r) != 0)
+		return NULL;
+	it = &r->cur->it[r->cur->n++];
+	it->type = type;
+	return it;
+}
+
+/* One line (without its newline) into an item; -1 when stopped. */
+static int
+parse_line(struct reader *r, const char *line, size_t len)
+{
+	struct item *it;
 	const char *why = NULL;
 	json_error_t jerr;
 	json_t *o;
 	size_t k = len;
 	int rc;
 
-	run->lineno++;
 	while (k > 0 && (line[k - 1] == ' ' || line[k - 1] == '\t' ||
 	    line[k - 1] == '\r'))
 		k--;
+	if ((it = next_item(r, k == 0 ? IT_BLANK : IT_EVENT)) == NULL)
+		return -1;
 	if (k == 0)
-		return;
-	if (run->o->from == FROM_ASTERISK) {
+		return 0;
+	if (r->from == FROM_ASTERISK) {
 		/* EXITWITHKEY's key is matched in handle(), by the queue's
 		 * callback_key: the parser makes every key an abandon. */
-		rc = qn_asterisk_parse(line, len, NULL, &ev, &why);
+		rc = qn_asterisk_parse(line, len, NULL, &it->ev, &why);
 	} else {
 		o = json_loadb(line, len, 0, &jerr);
 		if (o == NULL || !json_is_object(o)) {
-			char msg[200];
-
-			snprintf(msg, sizeof msg, "not a JSON object%s%s",
-			    o ? "" : ": ", o ? "" : jerr.text);
+			snprintf(it->why, sizeof it->why, "not a JSON "
+			    "object%s%s", o ? "" : ": ", o ? "" : jerr.text);
 			json_decref(o);
-			reject(run, line, len, msg);
-			return;
+			goto rejected;
 		}
-		rc = run->o->from == FROM_FREESWITCH ?
-		    qn_freeswitch_parse(o, &ev, &why) :
-		    qn_cxkit_parse(o, &ev, &why);
+		rc = r->from == FROM_FREESWITCH ?
+		    qn_freeswitch_parse(o, &it->ev, &why) :
+		    qn_cxkit_parse(o, &it->ev, &why);
 		json_decref(o);
 	}
-	if (rc != 0) {
-		reject(run, line, len, why);
+	if (rc == 0)
+		return 0;
+	/* why may be a parser's static buffer: copied here. */
+	snprintf(it->why, sizeof it->why, "%s", why);
+rejected:
+	it->type = IT_REJECT;
+	it->line = cx_xmalloc(len + 1);
+	memcpy(it->line, line, len);
+	it->len = len;
+	return 0;
+}
+
+static void *
+reader_main(void *arg)
+{
+	struct reader *r = arg;
+	size_t cap = 1 << 16, len = 0, off = 0;
+	char *buf = cx_xmalloc(cap);
+	struct item *it;
+	int eof = 0;
+
+	while (!eof) {
+		struct pollfd pfd = { 0, POLLIN, 0 };
+		char *nl;
+		ssize_t n;
+
+		while ((nl = memchr(buf + off, '\n', len - off)) != NULL) {
+			if (parse_line(r, buf + off, (size_t)(nl - (buf +
+			    off))) != 0)
+				goto out;
+			off = (size_t)(nl - buf) + 1;
+		}
+		memmove(buf, buf + off, len - off);
+		len -= off;
+		off = 0;
+		/* About to wait: the main thread commits and writes. */
+		if (poll(&pfd, 1, 0) == 0 && (next_item(r, IT_PAUSE) ==
+		    NULL || publish(r) != 0))
+			goto out;
+		if (len == cap) {
+			cap *= 2;
+			buf = cx_xrealloc(buf, cap);
+		}
+		n = read(0, buf + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			if ((it = next_item(r, IT_ERROR)) != NULL) {
+				it->err = errno;
+				publish(r);
+			}
+			goto out;
+		}
+		if (n == 0)
+			eof = 1;
+		len += (size_t)n;
+	}
+	if (len > 0 && parse_line(r, buf, len) != 0)	/* no newline */
+		goto out;
+	if (next_item(r, IT_EOF) != NULL)
+		publish(r);
+out:
+	free(buf);
+	return NULL;
+}
+
+static void
+reader_start(struct reader *r, int from)
+{
+	memset(r, 0, sizeof *r);
+	r->from = from;
+	r->cur = cx_xmalloc(sizeof *r->cur);
+	r->cur->n = 0;
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	if ((errno = pthread_create(&r->th, NULL, reader_main, r)) != 0)
+		cx_die(NULL, "cannot start the reader thread: %s",
+		    strerror(errno));
+}
+
+/* The oldest published batch; waits for one at most timeout ms (-1:
+ * for ever).  NULL when none came. */
+static struct batch *
+reader_take(struct reader *r, int timeout)
+{
+	struct batch *b;
+	struct timespec ts;
+
+	pthread_mutex_lock(&r->mu);
+	if (r->head == NULL && timeout != 0) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += timeout / 1000;
+		ts.tv_nsec += (long)(timeout % 1000) * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		while (r->head == NULL)
+			if (timeout < 0)
+				pthread_cond_wait(&r->cv, &r->mu);
+			else if (pthread_cond_timedwait(&r->cv, &r->mu,
+			    &ts) != 0)
+				break;
+	}
+	if ((b = r->head) != NULL) {
+		if ((r->head = b->next) == NULL)
+			r->tail = NULL;
+		r->nb--;
+		pthread_cond_broadcast(&r->cv);
+	}
+	pthread_mutex_unlock(&r->mu);
+	return b;
+}
+
+static void
+reader_done(struct reader *r, struct batch *b)
+{
+	pthread_mutex_lock(&r->mu);
+	b->next = r->spare;
+	r->spare = b;
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* Stops the reader: joined when it has ended (EOF); left to the process's
+ * exit when it may be waiting on stdin (stdout closed): it touches nothing
+ * but its own buffers and r. */
+static void
+reader_stop(struct reader *r, int ended)
+{
+	struct batch *b;
+
+	pthread_mutex_lock(&r->mu);
+	r->stop = 1;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	if (!ended) {
+		pthread_detach(r->th);
 		return;
 	}
-	handle(run, &ev);
+	pthread_join(r->th, NULL);
+	while ((b = reader_take(r, 0)) != NULL) {
+		for (size_t i = 0; i < b->n; i++)
+			if (b->it[i].type == IT_REJECT)
+				free(b->it[i].line);
+		free(b);
+	}
+	while ((b = r->spare) != NULL) {
+		r->spare = b->next;
+		free(b);
+	}
+	free(r->cur);
+	pthread_mutex_destroy(&r->mu);
+	pthread_cond_destroy(&r->cv);
 }
 
 /* SQLite's own checkpoints run inside a COMMIT, between an event and
@@ -1919,24 +2277,37 @@ flush_all(struct run *run)
 		fflush(run->rejects);
 }
 
-static void
-loop(struct run *run)
+/* Applies the items of a batch, in order; 1 at the end of input, -1
+ * (errno set) when stdin failed. */
+static int
+apply(struct run *run, struct batch *b, int *paused)
 {
-	size_t cap = 1 << 16, len = 0, off = 0;
-	char *buf = cx_xmalloc(cap);
-	int eof = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		struct item *it = &b->it[i];
 
-	while (!eof && !cx_ndjson_closed()) {
-		char *nl;
-		ssize_t n;
-
-		while ((nl = memchr(buf + off, '\n', len - off)) != NULL) {
-			line_in(run, buf + off, (size_t)(nl - (buf + off)));
-			off = (size_t)(nl - buf) + 1;
+		*paused = 0;
+		switch (it->type) {
+		case IT_EVENT:
+			run->lineno++;
+			handle(run, &it->ev);
+			break;
+		case IT_REJECT:
+			run->lineno++;
+			reject(run, it->line, it->len, it->why);
+			free(it->line);
+			break;
+		case IT_BLANK:
+			run->lineno++;
+			break;
+		case IT_PAUSE:
+			*paused = 1;
+			break;
+		case IT_EOF:
+			return 1;
+		case IT_ERROR:
+			errno = it->err;
+			return -1;
 		}
-		memmove(buf, buf + off, len - off);
-		len -= off;
-		off = 0;
 		/* A bulk run commits (and then writes) in large batches; a
 		 * live one at every pause of its input, below. */
 		if (run->lineno - run->synced >= 8192 || run->nout >= 4096) {
@@ -1944,13 +2315,23 @@ loop(struct run *run)
 			run->synced = run->lineno;
 			checkpoint(run, 4000);
 		}
-		for (;;) {
-			struct pollfd pfd = { 0, POLLIN, 0 };
-			int timeout = -1, pr;
+	}
+	return 0;
+}
 
-			pr = poll(&pfd, 1, 0);
-			if (pr > 0)
-				break;
+static void
+loop(struct run *run)
+{
+	struct reader r;
+	struct batch *b;
+	int eof = 0, paused = 0;
+
+	reader_start(&r, run->o->from);
+	while (!eof && !cx_ndjson_closed()) {
+		b = reader_take(&r, 0);
+		while (b == NULL && paused) {
+			int timeout = -1;
+
 			/* About to wait: everything out, then sleep until
 			 * input or the next follow-up. */
 			flush_all(run);
@@ -1963,12 +2344,9 @@ loop(struct run *run)
 				    (int)(run->next_due - now > 3600000 ?
 				    3600000 : run->next_due - now);
 			}
-			pr = poll(&pfd, 1, timeout);
-			if (pr > 0)
+			if ((b = reader_take(&r, timeout)) != NULL)
 				break;
-			if (pr < 0 && errno != EINTR)
-				cx_die("<stdin>", "poll: %s", strerror(errno));
-			if (pr == 0 && run->clock) {
+			if (run->clock) {
 				cx_ms m = cx_mono();
 
 				run->clock += m - run->mono_at;
@@ -1978,24 +2356,19 @@ loop(struct run *run)
 				sync_out(run);
 			}
 		}
-		if (len == cap) {
-			cap *= 2;
-			buf = cx_xrealloc(buf, cap);
+		if (b == NULL)
+			b = reader_take(&r, -1);
+		eof = apply(run, b, &paused);
+		reader_done(&r, b);
+		if (eof < 0) {
+			int e = errno;
+
+			reader_stop(&r, 1);
+			cx_die("<stdin>", "read: %s", strerror(e));
 		}
-		n = read(0, buf + len, cap - len);
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			cx_die("<stdin>", "read: %s", strerror(errno));
-		}
-		if (n == 0)
-			eof = 1;
-		len += (size_t)n;
 	}
-	if (len > 0 && !cx_ndjson_closed())
-		line_in(run, buf, len);	/* an unterminated last line */
 	sync_out(run);
-	free(buf);
+	reader_stop(&r, eof);
 }
 
 static FILE *
@@ -2025,6 +2398,7 @@ main(int argc, char *argv[])
 	char *err = NULL;
 
 	cx_init(argv[0]);
+	pool_init();
 	argp_parse(&argp, argc, argv, 0, NULL, &o);
 	run.cfg = cx_config_load(o.common.config, &err);
 	if (run.cfg == NULL)
@@ -2072,6 +2446,9 @@ main(int argc, char *argv[])
 		    sqlite3_prepare_v2(run.db, "DELETE FROM queue_pending "
 		    "WHERE caller = ?1 AND reason = ?2", -1, &run.del,
 		    NULL) != SQLITE_OK ||
+		    sqlite3_prepare_v2(run.db, "INSERT INTO queue_cooldown "
+		    "(key, at, expires) VALUES (?1, ?2, ?3)", -1, &run.kins,
+		    NULL) != SQLITE_OK ||
 		    sqlite3_prepare_v2(run.db, "BEGIN IMMEDIATE", -1,
 		    &run.begin, NULL) != SQLITE_OK ||
 		    sqlite3_prepare_v2(run.db, "COMMIT", -1, &run.commit,
@@ -2102,6 +2479,7 @@ main(int argc, char *argv[])
 	sqlite3_finalize(run.del);
 	sqlite3_finalize(run.cins);
 	sqlite3_finalize(run.cdel);
+	sqlite3_finalize(run.kins);
 	sqlite3_finalize(run.begin);
 	sqlite3_finalize(run.commit);
 	ht_free(&run.calls, call_free);
@@ -2113,6 +2491,7 @@ main(int argc, char *argv[])
 	ht_free(&run.tzc, free);
 	free(run.out);
 	free(run.fresh);
+	free(run.js);
 	cx_state_close(run.st);
 	cx_config_free(run.cfg);
 	return cx_finish();

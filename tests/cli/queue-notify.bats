@@ -425,6 +425,29 @@ colour = red'
 	expect_eq "$status" 2
 }
 
+@test "cooldowns kept by an older version (the kv namespace) move to queue_cooldown" {
+	config '[defaults]
+region = CN
+[queue]
+abandon_delay = 300
+wait_position = 1
+cooldown = 60
+quiet_hours = none'
+	head -3 "$DATA/restart.log" > "$T/a.log"
+	tail -n +4 "$DATA/restart.log" > "$T/b.log"
+	queue-notify --from asterisk < "$T/a.log" > "$T/out1"
+	# The store as the version before queue_cooldown left it.
+	v=$(sqlite3 "$CXKIT_STATE" 'PRAGMA user_version')
+	sqlite3 "$CXKIT_STATE" "INSERT INTO kv (ns, key, value, expires)
+	    SELECT 'queue-notify.cooldown', key, at, expires FROM queue_cooldown;
+	    DROP TABLE queue_cooldown; PRAGMA user_version = $((v - 1))"
+	queue-notify --from asterisk --skipped "$T/sk" < "$T/b.log" > "$T/out2"
+	expect_eq "$(jq -c '[.queue.call_id, .queue.skipped]' "$T/sk")" '["1760000330.1","cooldown"]'
+	expect_eq "$(sqlite3 "$CXKIT_STATE" "SELECT count(*) FROM kv WHERE ns = 'queue-notify.cooldown'")" 0
+	expect_eq "$(sqlite3 "$CXKIT_STATE" 'SELECT key, at FROM queue_cooldown ORDER BY rowid' | tr '\n' ' ')" \
+	    'wait|+8613800138000|1760000000000 abandon|+8613800138000|1760000370000 wait|+8613800138001|1760000400000 '
+}
+
 @test "-n: requests are written, nothing is kept in the state store" {
 	config '[queue]
 abandon_delay = 0
@@ -433,7 +456,7 @@ quiet_hours = none'
 {"ts":"2025-10-09T02:00:01Z","event":"abandon","call_id":"c2","queue":"q","caller":"+8613800138000"}
 ' queue-notify -n
 	expect_eq "$(jqo -r .id)" 'qn:abandon:c1'
-	expect_eq "$(sqlite3 "$CXKIT_STATE" "SELECT count(*) FROM kv WHERE ns = 'queue-notify.cooldown'")" 0
+	expect_eq "$(sqlite3 "$CXKIT_STATE" 'SELECT count(*) FROM queue_cooldown')" 0
 }
 
 @test "a simulated day of 100,000 calls through queue-notify | sms-send, restarted at noon" {
