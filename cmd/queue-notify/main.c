@@ -231,74 +231,6 @@ ht_free(struct ht *t, void (*fn)(void *))
 	memset(t, 0, sizeof *t);
 }
 
-/* --- jansson's memory ----------------------------------------------------- */
-
-/* jansson allocates and frees a dozen small blocks for every line read and
- * every request written.  Through glibc's malloc they fill the fast bins,
- * and each page-sized allocation of SQLite then consolidates them all: a
- * quarter of a bulk run went to malloc_consolidate and its kin.  So they
- * come from free lists of their own, one for each 16-byte size up to 512,
- * never given back: a run holds little JSON at a time (one line's, one
- * request's, the pending follow-ups').  The lists are the thread's own. */
-#define POOL_STEP 16
-#define POOL_MAX 512
-
-static __thread void *pool_free[POOL_MAX / POOL_STEP + 1];
-
-static void *
-pool_alloc(size_t n)
-{
-	size_t c = (n + POOL_STEP - 1) / POOL_STEP;
-	size_t *h;
-
-	if (c > POOL_MAX / POOL_STEP) {
-		if ((h = malloc(POOL_STEP + n)) == NULL)
-			return NULL;
-		*h = 0;
-		return (char *)h + POOL_STEP;
-	}
-	if ((h = pool_free[c]) != NULL) {
-		pool_free[c] = *(void **)((char *)h + POOL_STEP);
-		return (char *)h + POOL_STEP;
-	}
-	/* The header keeps the block's class, and the block 16-aligned. */
-	if ((h = malloc(POOL_STEP + c * POOL_STEP)) == NULL)
-		return NULL;
-	*h = c;
-	return (char *)h + POOL_STEP;
-}
-
-static void
-pool_release(void *p)
-{
-	size_t *h;
-
-	if (p == NULL)
-		return;
-	h = (size_t *)((char *)p - POOL_STEP);
-	if (*h == 0) {
-		free(h);
-		return;
-	}
-	*(void **)p = pool_free[*h];
-	pool_free[*h] = h;
-}
-
-/* Every string jansson returns must then be freed by jansson's free, never
- * free(): so queue-notify dumps with json_dumpb only (and the libcommon
- * parts it uses do too). */
-static void
-pool_init(void)
-{
-#if !defined(__SANITIZE_ADDRESS__)
-	/* ASan sees through malloc only. */
-	json_set_alloc_funcs(pool_alloc, pool_release);
-#else
-	(void)pool_alloc;
-	(void)pool_release;
-#endif
-}
-
 /* --- policies ------------------------------------------------------------ */
 
 struct policy {
@@ -889,8 +821,7 @@ pend_add(struct run *run, int reason, const char *caller, cx_ms due,
 	if (run->next_due == 0 || due < run->next_due)
 		run->next_due = due;
 	if (run->db) {
-		/* Dumped into a buffer kept for the next one (json_dumps'
-		 * string would come from the pool, see pool_init). */
+		/* Dumped into a buffer kept for the next one. */
 		size_t n = json_dumpb(req, run->js, run->capjs, JSON_COMPACT);
 		const char *cid = cx_rec_str(req, "queue.call_id");
 		const char *qn = cx_rec_str(req, "queue.queue");
@@ -2398,7 +2329,6 @@ main(int argc, char *argv[])
 	char *err = NULL;
 
 	cx_init(argv[0]);
-	pool_init();
 	argp_parse(&argp, argc, argv, 0, NULL, &o);
 	run.cfg = cx_config_load(o.common.config, &err);
 	if (run.cfg == NULL)
