@@ -1900,8 +1900,8 @@ reject(struct run *run, const char *line, size_t len, const char *why)
 /* --- the reader thread ----------------------------------------------------- */
 
 /* The second core reads stdin, splits it into lines and parses them (the
- * JSON too, which never leaves the thread: its jansson blocks come from
- * the thread's own pool lists); the main thread gets the lines' results,
+ * JSON too, which never leaves the thread: an event is plain fields);
+ * the main thread gets the lines' results,
  * in order, in batches.  When the reader would wait for input it says so
  * (IT_PAUSE), and the main thread then commits and writes everything, as
  * when it read stdin itself. */
