@@ -359,20 +359,33 @@ rollback:
 	return -2;
 }
 
+/* Switching a new database to WAL takes an exclusive lock, and when two
+ * processes open the same new file at once SQLite may answer BUSY at once
+ * rather than call the busy handler (it would deadlock otherwise): so the
+ * switch is tried again, for as long as the busy timeout. */
 static int
 set_wal(struct cx_state *st)
 {
 	sqlite3_stmt *s;
 	int rc, wal = 0;
 
-	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s,
-	    NULL) != SQLITE_OK)
-		return -1;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		wal = strcmp((const char *)sqlite3_column_text(s, 0),
-		    "wal") == 0;
-	sqlite3_finalize(s);
+	for (int tries = 0;; tries++) {
+		if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1,
+		    &s, NULL) != SQLITE_OK)
+			rc = sqlite3_errcode(st->db);
+		else {
+			rc = sqlite3_step(s);
+			if (rc == SQLITE_ROW)
+				wal = strcmp((const char *)
+				    sqlite3_column_text(s, 0), "wal") == 0;
+			sqlite3_finalize(s);
+		}
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			break;
+		if (tries >= 500)	/* 500 x 20 ms: the busy timeout */
+			return -1;
+		sqlite3_sleep(20);
+	}
 	return rc == SQLITE_ROW && wal ? 0 : -1;
 }
 

@@ -349,6 +349,58 @@ test_race(const char *path)
 	printf("# parent got %d, child %d\n", mine, theirs);
 }
 
+/* Four processes open the same new state store at once, 25 times: each
+ * open succeeds (the switch to WAL mode may be answered BUSY at once). */
+static void
+test_new_race(void)
+{
+	int failed = 0, rounds = 25, kids = 4;
+
+	for (int r = 0; r < rounds; r++) {
+		char *path = cx_xasprintf("%s/new-%d.db", tmpdir, r);
+		int go[2];
+		pid_t pid[4];
+
+		if (pipe(go) == -1) {
+			perror("pipe");
+			exit(2);
+		}
+		for (int k = 0; k < kids; k++) {
+			if ((pid[k] = fork()) == -1) {
+				perror("fork");
+				exit(2);
+			}
+			if (pid[k] == 0) {
+				struct cx_state *st;
+				char c, *err = NULL;
+
+				close(go[1]);
+				/* all start when the parent closes go */
+				if (read(go[0], &c, 1) != 0)
+					_exit(3);
+				st = cx_state_open(path, &err);
+				if (st == NULL) {
+					fprintf(stderr, "# %s\n", err);
+					_exit(1);
+				}
+				cx_state_close(st);
+				_exit(0);
+			}
+		}
+		close(go[0]);
+		close(go[1]);
+		for (int k = 0; k < kids; k++) {
+			int status;
+
+			waitpid(pid[k], &status, 0);
+			failed += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+		}
+		free(path);
+	}
+	is_int(failed, 0, "%d rounds of %d processes opening one new store "
+	    "at once: none fails", rounds, kids);
+}
+
 static void
 test_search(void)
 {
@@ -421,6 +473,7 @@ main(void)
 	    "reopen: no migration");
 	cx_state_close(st);
 	free(err);
+	test_new_race();
 	test_search();
 	free(path);
 	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
