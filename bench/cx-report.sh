@@ -174,6 +174,8 @@ for t in cx-report-10 cx-report-10-j2 jansson-parse-10 ${PEERS10:+jq-reduce-10};
 	printf '%-16s %8.2f %8.2f %12.0f %8.1f\n' "$t" "${secs[$t]}" \
 	    "${cpu[$t]}" "$(rate "$t")" "$(echo "${rss[$t]} / 1024" | bc -l)"
 done
-printf '\npeak RSS of cx-report: %.1f MB at %d records, %.1f MB at %d (aim: flat, < 100 MB)\n' \
+printf '\n--jobs 2 scaling at %d records (1.8): %.2f (the 1M run above is about a second: its start and end weigh more)\n' \
+    "$N10" "$(r "${secs[cx-report-10]} / ${secs[cx-report-10-j2]}")"
+printf 'peak RSS of cx-report: %.1f MB at %d records, %.1f MB at %d (aim: flat, < 100 MB)\n' \
     "$(echo "${rss[cx-report]} / 1024" | bc -l)" "$N1" \
     "$(echo "${rss[cx-report-10]} / 1024" | bc -l)" "$N10"
