@@ -4,7 +4,10 @@
 -- Each request is a new message (its own chat:message_id), so msg-recv
 -- writes every one; with DUP=1 in the environment all carry the same id,
 -- to measure the duplicate path.
-local counter, tid = 0, 0
+-- tid is a global: thread:set() in setup() gives each thread its own (a
+-- local here would hide it, and both threads would send the same ids).
+local counter = 0
+tid = 0
 local dup = os.getenv("DUP") == "1"
 local nthreads = 0
 
