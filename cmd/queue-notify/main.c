@@ -2257,6 +2257,11 @@ loop(struct run *run)
 	struct batch *b;
 	int eof = 0, paused = 0;
 
+	/* glibc reads $TZ the first time it converts a time, timegm too;
+	 * this thread sets TZ for the callers' zones (cxtime.c), so that
+	 * first reading happens here, before the reader's timegm could race
+	 * a setenv. */
+	tzset();
 	reader_start(&r, run->o->from);
 	while (!eof && !cx_ndjson_closed()) {
 		b = reader_take(&r, 0);
