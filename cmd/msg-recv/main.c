@@ -423,10 +423,25 @@ static int
 spool_open(void)
 {
 	int fd = open(g.o->spool, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    0600);
+	    0600), dfd;
+	char *dir, *slash;
 
 	if (fd < 0)
 		return -1;
+	/* A file just made is durable once its directory entry is too:
+	 * fdatasync of the file alone does not write that. */
+	dir = cx_xstrdup(g.o->spool);
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else
+		slash[slash == dir] = '\0';
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	free(dir);
 	if (g.spool_fd >= 0)
 		close(g.spool_fd);
 	g.spool_fd = fd;
@@ -443,9 +458,17 @@ spool_lock(void)
 
 	for (;;) {
 		if (g.reopen) {
-			g.reopen = 0;
-			if (spool_open() != 0)
+			if (spool_open() != 0) {
+				/* The old file may be locked still (renamed
+				 * under us): a consumer's flock must not wait
+				 * for the next request.  Tried again then. */
+				e = errno;
+				if (g.spool_fd >= 0)
+					flock(g.spool_fd, LOCK_UN);
+				errno = e;
 				return -1;
+			}
+			g.reopen = 0;
 		}
 		if (flock(g.spool_fd, LOCK_EX) != 0)
 			return -1;

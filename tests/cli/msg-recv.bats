@@ -714,6 +714,26 @@ EOF2
 	grep -q 'File too large' "$T/err"
 }
 
+@test "--spool: a reopen that fails leaves the renamed batch unlocked" {
+	mkdir "$T/d"
+	mr_start --spool "$T/d/spool" --dedup-window 0
+	tg_post() {
+		post send /tg -t application/json -H 'X-Telegram-Bot-Api-Secret-Token: tg-secret' \
+		    -d "{\"message\":{\"message_id\":$1,\"chat\":{\"id\":1},\"date\":1759298398,\"text\":\"m$1\"}}"
+	}
+	tg_post 1
+	expect_eq "$output" 200
+	# the consumer takes the spool, and the spool's directory goes too
+	mv "$T/d/spool" "$T/batch"
+	rmdir "$T/d"
+	tg_post 2
+	expect_eq "$output" '500 internal error'
+	# nothing holds the batch's lock while no request comes
+	timeout 2 flock "$T/batch" true
+	expect_eq "$(jq -r .text "$T/batch")" m1
+	mr_stop
+}
+
 @test "SIGTERM while a request is in flight: it is answered and written, exit 0" {
 	mr_start
 	"$PY" - "$MR_PORT" > "$T/slow" <<'EOF' &
