@@ -2053,7 +2053,7 @@ reader_main(void *arg)
 		len -= off;
 		off = 0;
 		/* About to wait: the main thread commits and writes. */
-		if (poll(&pfd, 1, 0) == 0 && (next_item(r, IT_PAUSE) ==
+		if (poll(&pfd, 1, 0) <= 0 && (next_item(r, IT_PAUSE) ==
 		    NULL || publish(r) != 0))
 			goto out;
 		if (len == cap) {
@@ -2142,7 +2142,8 @@ reader_done(struct reader *r, struct batch *b)
 
 /* Stops the reader: joined when it has ended (EOF); left to the process's
  * exit when it may be waiting on stdin (stdout closed): it touches nothing
- * but its own buffers and r. */
+ * but its own buffers and r, which must therefore outlive this call (r is
+ * static in loop()). */
 static void
 reader_stop(struct reader *r, int ended)
 {
@@ -2253,7 +2254,10 @@ apply(struct run *run, struct batch *b, int *paused)
 static void
 loop(struct run *run)
 {
-	struct reader r;
+	/* Static, not on the stack: when stdout closes, the reader is left
+	 * running (it may be blocked reading stdin) and still uses r while
+	 * this thread tidies up and exits. */
+	static struct reader r;
 	struct batch *b;
 	int eof = 0, paused = 0;
 

@@ -482,3 +482,25 @@ quiet_hours = none'
 	python3 "$DATA/sim-day.py" check "$T/log" "$T/req" "$T/res" \
 	    "$T/outbox/sms.ndjson" 120 30 >&3
 }
+
+@test "the consumer goes away mid-stream (| head -n 1): exit 2, no crash, no hang, every time" {
+	config '[defaults]
+region = CN
+[queue]
+wait_position = 1
+cooldown = 0
+quiet_hours = none'
+	python3 "$DATA/sim-day.py" gen 20000 3 > "$T/log"
+	for i in 1 2 3 4 5 6 7 8; do
+		rm -f "$CXKIT_STATE"*
+		set +e
+		timeout 60 queue-notify --from asterisk < "$T/log" 2> "$T/err" |
+		    head -n 1 > "$T/first"
+		rc=${PIPESTATUS[0]}
+		set -e
+		# 2: stdout closed (not a signal, not the timeout's 124)
+		expect_eq "$rc" 2
+		[ -s "$T/first" ]
+		not_in 'AddressSanitizer\|runtime error' "$T/err"
+	done
+}
