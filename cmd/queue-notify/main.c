@@ -2091,7 +2091,16 @@ reader_start(struct reader *r, int from)
 	r->cur = cx_xmalloc(sizeof *r->cur);
 	r->cur->n = 0;
 	pthread_mutex_init(&r->mu, NULL);
-	pthread_cond_init(&r->cv, NULL);
+	{
+		/* Timed waits (the next follow-up) on the monotonic clock:
+		 * a step of the wall clock must not delay them. */
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&r->cv, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	if ((errno = pthread_create(&r->th, NULL, reader_main, r)) != 0)
 		cx_die(NULL, "cannot start the reader thread: %s",
 		    strerror(errno));
@@ -2107,7 +2116,7 @@ reader_take(struct reader *r, int timeout)
 
 	pthread_mutex_lock(&r->mu);
 	if (r->head == NULL && timeout != 0) {
-		clock_gettime(CLOCK_REALTIME, &ts);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_sec += timeout / 1000;
 		ts.tv_nsec += (long)(timeout % 1000) * 1000000;
 		if (ts.tv_nsec >= 1000000000) {
