@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -127,6 +128,11 @@ cx_init(const char *argv0)
 	/* Writes to a closed pipe fail with EPIPE (handled by the ndjson
 	 * writer) instead of killing the process: libcurl needs this too. */
 	signal(SIGPIPE, SIG_IGN);
+	/* glibc reads $TZ on its first time conversion, timegm's too, and
+	 * cxtime.c sets TZ for other zones: that first reading happens here,
+	 * before any program starts a thread that converts times (cx-report's
+	 * parsers, queue-notify's reader), so it cannot race a setenv. */
+	tzset();
 }
 
 void

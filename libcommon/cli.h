@@ -36,8 +36,9 @@ extern const struct argp_child cx_common_children[];
 
 /* Sets cx_prog, the locale (LC_ALL from the environment, for wide
  * characters in messages), argp_err_exit_status = 2, the version hook,
- * and ignores SIGPIPE (writes then fail with EPIPE, handled by the
- * ndjson writer). */
+ * ignores SIGPIPE (writes then fail with EPIPE, handled by the ndjson
+ * writer), and has glibc read $TZ once (tzset), so threads started later
+ * may convert times while cxtime sets TZ.  Call it first, unthreaded. */
 void cx_init(const char *argv0);
 
 /* Sticky failure: once cx_status_fail() is called, cx_finish() returns at

@@ -2270,11 +2270,8 @@ loop(struct run *run)
 	struct batch *b;
 	int eof = 0, paused = 0;
 
-	/* glibc reads $TZ the first time it converts a time, timegm too;
-	 * this thread sets TZ for the callers' zones (cxtime.c), so that
-	 * first reading happens here, before the reader's timegm could race
-	 * a setenv. */
-	tzset();
+	/* The reader converts times while this thread sets TZ for callers'
+	 * zones: safe, as cx_init() made glibc read $TZ once already. */
 	reader_start(&r, run->o->from);
 	while (!eof && !cx_ndjson_closed()) {
 		b = reader_take(&r, 0);
